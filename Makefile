@@ -1,0 +1,106 @@
+# kdumpinit: one static musl binary, its dependency sysroot, tests, demo.
+# `make` builds build/kdumpinit; `make check` runs every test;
+# `make demo` crashes a QEMU guest and shows the saved dump.
+
+VERSION := 0.1.0
+BUILD   := build
+SYSROOT := $(BUILD)/sysroot
+HOSTDIR := $(BUILD)/host
+
+MUSL_CC := musl-gcc
+HOST_CC := gcc
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+           -Wmissing-prototypes -Wstrict-prototypes
+HARDEN  := -fstack-protector-strong -fstack-clash-protection \
+           -fcf-protection -D_FORTIFY_SOURCE=2
+CSTD    := -std=gnu11 -D_GNU_SOURCE -Icommon -Icollectors -Iinit \
+           -Itransports -DKDI_VERSION='"$(VERSION)"'
+
+# Product binary: static-pie against musl and the sysroot, size-optimised.
+CFLAGS  := -Os -g0 $(CSTD) $(WARN) $(HARDEN) -fPIE \
+           -ffunction-sections -fdata-sections -isystem $(SYSROOT)/include
+LDFLAGS := -static-pie -Wl,--gc-sections -Wl,-z,relro,-z,now \
+           -Wl,-z,noexecstack -s -L$(SYSROOT)/lib
+LIBS    := -lmount -lblkid -lnfs -lssh -lmbedcrypto -lzstd
+
+# Host build of the same code for unit tests, with sanitizers.
+HOST_CFLAGS := -O1 -g $(CSTD) $(WARN) -fsanitize=address,undefined \
+               -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_LIBS   := -lzstd
+
+SRCS      := $(wildcard common/*.c collectors/*.c init/*.c transports/*.c)
+# Files that need the sysroot's libraries (not built for host tests).
+SYS_SRCS  := init/main.c init/version.c $(wildcard transports/*.c)
+CORE_SRCS := $(filter-out $(SYS_SRCS),$(SRCS))
+OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
+HOST_OBJS := $(CORE_SRCS:%.c=$(HOSTDIR)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(HOSTDIR)/%)
+SH_TESTS  := $(wildcard tests/*.test)
+QEMU_TESTS := $(wildcard qemu-tests/*.test)
+
+all: $(BUILD)/kdumpinit
+
+setup-build:
+	@scripts/setup-host build
+
+setup-test:
+	@scripts/setup-host test
+
+$(SYSROOT)/.done: deps/build.sh deps/versions | setup-build
+	deps/build.sh $(SYSROOT)
+
+$(BUILD)/obj/%.o: %.c $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/kdumpinit: $(OBJS)
+	$(MUSL_CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	@size=$$(stat -c %s $@); echo "kdumpinit: $@ is $$size bytes"; \
+	 [ $$size -le 2097152 ] || { echo "kdumpinit: over the 2 MB budget" >&2; exit 1; }
+
+$(HOSTDIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(HOSTDIR)/test_%: tests/unit/test_%.c $(HOST_OBJS) tests/unit/check.h
+	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(HOST_OBJS) $(HOST_LIBS)
+
+unit: $(UNIT_BINS)
+
+check: setup-test $(BUILD)/kdumpinit $(UNIT_BINS)
+	@KDI_BIN=$(abspath $(BUILD)/kdumpinit) KDI_BUILD=$(abspath $(BUILD)) \
+	 tests/run $(UNIT_BINS) $(SH_TESTS) $(QEMU_TESTS)
+
+demo: setup-test $(BUILD)/kdumpinit
+	qemu-tests/demo
+
+bench: setup-test $(BUILD)/kdumpinit
+	bench/run
+
+SH_FILES := scripts/setup-host deps/build.sh tests/run $(SH_TESTS) \
+            $(wildcard mkinitrd/kdumpinit-mkinitrd qemu-tests/*.sh \
+                       qemu-tests/*.test qemu-tests/demo bench/run)
+C_FILES  := $(wildcard common/*.[ch] collectors/*.[ch] init/*.[ch] \
+                       transports/*.[ch] tests/unit/*.[ch])
+
+lint: setup-build
+	clang-format --dry-run --Werror $(C_FILES)
+	shellcheck -s sh $(SH_FILES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr -Icommon -Icollectors -Iinit -Itransports \
+	  --suppress=missingIncludeSystem $(C_FILES)
+
+format:
+	clang-format -i $(C_FILES)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/kdumpinit
+
+distclean:
+	rm -rf $(BUILD)
+
+.PHONY: all setup-build setup-test unit check demo bench lint format clean distclean
+.DELETE_ON_ERROR:
+-include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d)

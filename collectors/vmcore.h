@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reader for an ELF64 vmcore (/proc/vmcore, or a copy of it on the host).
+ *
+ * vmcore_open() validates every header field it uses: a truncated file, a
+ * bad magic, absurd counts, overlapping or out-of-file segments, or no
+ * VMCOREINFO note give a message naming what is wrong and -EINVAL.
+ *
+ * Page access is through a sliding mmap window (falling back to pread when
+ * the file cannot be mapped), so memory use does not grow with the size
+ * of the vmcore: see VMCORE_WINDOW.
+ */
+#ifndef KDI_VMCORE_H
+#define KDI_VMCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memsrc.h"
+#include "vmcoreinfo.h"
+
+#define VMCORE_WINDOW (4u << 20) /* bytes mapped at once */
+
+struct vmcore_seg {
+	uint64_t paddr;	 /* physical start, page aligned */
+	uint64_t memsz;	 /* bytes of memory described */
+	uint64_t offset; /* file offset of the data */
+	uint64_t filesz; /* bytes present in the file (<= memsz) */
+};
+
+struct vmcore {
+	const char *path;
+	int fd;
+	uint64_t file_size;
+	uint16_t e_machine;
+	struct vmcore_seg *segs; /* sorted by paddr, non-overlapping */
+	unsigned int nsegs;
+	uint8_t *notes; /* all PT_NOTE contents, concatenated */
+	size_t notes_size;
+	unsigned int nr_cpus; /* NT_PRSTATUS notes */
+	struct vmcoreinfo vi;
+	uint64_t page_size; /* == vi.page_size */
+	uint64_t max_pfn;   /* one past the highest pfn in a segment */
+	/* mmap window state, private to vmcore.c */
+	uint8_t *win;
+	uint64_t win_off, win_len;
+	bool no_mmap;
+	uint8_t *bounce; /* one page, for the pread fallback */
+};
+
+/* @return 0 or -errno, with a message naming @path and the problem. */
+int vmcore_open(struct vmcore *vc, const char *path);
+void vmcore_close(struct vmcore *vc);
+
+/*
+ * Pointer to the page_size bytes of page @pfn, valid until the next call
+ * on @vc. @return NULL when the pfn is not in the file (hole, or beyond
+ * a segment's filesz): the caller treats it as not present.
+ * On I/O error sets *@err to -errno and returns NULL (@err may be NULL
+ * only when the caller does not care).
+ */
+const uint8_t *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err);
+
+/* Whether @pfn lies inside a segment's file-backed part. */
+bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn);
+
+/* A memsrc reading from this vmcore. */
+void vmcore_memsrc(struct vmcore *vc, struct memsrc *ms);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by every part of kdumpinit: messages, checked I/O.
+ *
+ * Conventions (see README "Code conventions"):
+ *  - actions return 0 or -errno; predicates return bool;
+ *  - messages start with "kdumpinit: " and name the object they concern;
+ *  - die() is for host subcommands and the capture worker, never PID 1.
+ */
+#ifndef KDI_UTIL_H
+#define KDI_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes, as s6 uses them: 0 ok, 100 usage or config, 111 system. */
+#define EXIT_USAGE 100
+#define EXIT_SYSTEM 111
+
+/* Print "kdumpinit: <fmt>\n" on stderr. */
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* msg(), then exit(code). */
+_Noreturn void die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Write all of @len bytes, retrying on EINTR and short writes.
+ * @return 0, or -errno (-ENOSPC when the device filled up: a write that
+ *         makes no progress is reported as -ENOSPC, never looped on).
+ */
+int write_all(int fd, const void *buf, size_t len);
+
+/* As write_all(), at file offset @off. */
+int pwrite_all(int fd, const void *buf, size_t len, off_t off);
+
+/*
+ * Read exactly @len bytes at @off.
+ * @return 0, -EIO on a short read (end of file), or -errno.
+ */
+int pread_all(int fd, void *buf, size_t len, off_t off);
+
+/*
+ * Parse an unsigned number (decimal, or hex with 0x) that must fill the
+ * whole string. @return 0, or -EINVAL / -ERANGE.
+ */
+int parse_u64(const char *s, uint64_t *out);
+
+#endif

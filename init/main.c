@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kdumpinit's entry point: PID 1 of the capture initrd when started by
+ * the kernel, otherwise a host-side subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "util.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{"dump", cmd_dump,
+	 "dump [-d LEVEL] [--compress zstd|none] [--zstd-level N] [--elf|--flat]\n"
+	 "       [--progress] VMCORE OUTPUT|-   filter and save a vmcore"},
+	{"dmesg", cmd_dmesg,
+	 "dmesg FILE                 print the kernel log of a vmcore or dump"},
+	{"info", cmd_info,
+	 "info FILE                  describe a vmcore or dump"},
+	{"load", cmd_load,
+	 "load --kernel K --initrd I [--append ARGS]  load the crash kernel"},
+	{"unload", cmd_unload,
+	 "unload                     unload the crash kernel"},
+	{"status", cmd_status,
+	 "status                     is a crash kernel loaded"},
+	{"check-config", cmd_check_config,
+	 "check-config FILE          validate a kdumpinit.conf"},
+	{"version", cmd_version, "version                    print versions"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kdumpinit COMMAND [ARGS]\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  kdumpinit %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	/* The kernel starts /init as PID 1 with no subcommand. */
+	if (getpid() == 1)
+		pid1_main(argc, argv);
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	msg("unknown command '%s' (see kdumpinit --help)", argv[1]);
+	return EXIT_USAGE;
+}
