@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#include "dump.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dumpw.h"
+#include "util.h"
+
+void dump_opts_default(struct dump_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->level = 0;
+	o->format = DUMP_KDUMP;
+	o->compress = DUMP_COMPRESS_ZSTD;
+	o->zstd_level = 1;
+	o->progress = false;
+}
+
+uint64_t dump_window_count(const struct dump_job *j, uint64_t start)
+{
+	uint64_t n = j->vc->max_pfn - start;
+
+	if (n > DUMP_WINDOW)
+		n = DUMP_WINDOW;
+	return (n + 7) & ~7ull;
+}
+
+int dump_window(struct dump_job *j, uint64_t start, uint64_t count)
+{
+	return filter_window(j->f, start, count, j->bits);
+}
+
+bool page_is_zero(const uint8_t *p, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	/* Most pages that are not zero differ in the first words. */
+	if (w[0] || w[1])
+		return false;
+	/* p[i] == p[i + 16] for all i, and the first 16 bytes are zero. */
+	return !memcmp(p, p + 16, len - 16);
+}
+
+/* First pass: how many pfns the filter keeps. Cheap: no page is read. */
+static int dump_count(struct dump_job *j)
+{
+	for (uint64_t s = 0; s < j->vc->max_pfn; s += DUMP_WINDOW) {
+		uint64_t n = dump_window_count(j, s);
+		int err = dump_window(j, s, n);
+
+		if (err)
+			return err;
+		for (uint64_t b = 0; b < n / 8; b++)
+			j->kept += (uint64_t)__builtin_popcount(j->bits[b]);
+	}
+	return 0;
+}
+
+int dump_write(struct vmcore *vc, const struct dump_opts *o, struct sink *out,
+	       struct dump_result *res)
+{
+	struct filter f;
+	struct dump_job j = {.vc = vc, .f = &f, .o = o, .out = out, .res = res};
+	double t0 = progress_now();
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (o->level < 0 || o->level > DL_MAX) {
+		msg("dump level %d is out of range: use 0..%d", o->level,
+		    DL_MAX);
+		return -EINVAL;
+	}
+	j.bits = malloc(DUMP_WINDOW / 8);
+	if (!j.bits)
+		return -ENOMEM;
+	err = filter_init(&f, vc, o->level);
+	if (err)
+		goto err_free;
+	err = dump_count(&j);
+	if (err) {
+		msg("cannot filter the pages of %s: %s", vc->path,
+		    strerror(-err));
+		goto err_filter;
+	}
+	for (unsigned int i = 0; i < vc->nsegs; i++)
+		res->pages_present += vc->segs[i].filesz / vc->page_size;
+	progress_start(&j.pg, o->progress, j.kept, vc->page_size);
+	if (o->format == DUMP_ELF)
+		err = elf_write(&j);
+	else
+		err = kdump_write(&j);
+	progress_end(&j.pg);
+	if (!err)
+		err = sink_sync(out);
+	if (err)
+		msg("dump of %s failed: %s%s", vc->path, strerror(-err),
+		    err == -ENOSPC || err == -EFBIG
+			    ? " (free space on the target, or raise the dump level)"
+			    : "");
+err_filter:
+	filter_free(&f);
+err_free:
+	free(j.bits);
+	res->complete = !err;
+	res->seconds = progress_now() - t0;
+	return err;
+}

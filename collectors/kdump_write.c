@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kdump-compressed writer. Layout (see kdump_fmt.h):
+ *
+ *   block 0      header, written first with the incomplete flag set and
+ *                rewritten without it once everything else is written, so
+ *                a dump cut short by anything (ENOSPC, EFBIG, a reset)
+ *                says so
+ *   block 1..    sub header + the vmcore's ELF notes
+ *   bitmaps      1st (present) and 2nd (dumped), written per window
+ *   descs        one per pfn the filter keeps (counted beforehand)
+ *   data         the shared zero page, then pages in pfn order
+ *
+ * A window's bitmaps are written only after its descs and data: whatever
+ * a failure leaves behind, every dumped bit points at written data.
+ *
+ * With dump level bit 1, zero pages are found while writing, after the
+ * desc table's size was fixed: each leaves 24 unused bytes at the end of
+ * the table. Readers find descs by counting 2nd-bitmap bits, so the slack
+ * is never read; it is never written either (a hole in a seekable file,
+ * absent from a flattened stream).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "dumpw.h"
+#include "kdump_fmt.h"
+#include "util.h"
+
+#define DESC_BUF (4096 * KDESC_SIZE)
+#define DATA_BUF (1u << 20)
+
+struct kw {
+	struct dump_job *j;
+	uint64_t bs;
+	struct kdump_hdr h;
+	uint64_t bmp1_off, bmp2_off, bmp_bytes;
+	uint64_t desc_next, data_next, end;
+	struct kdump_desc zero; /* desc of the shared zero page */
+	uint8_t *present;	/* window's 1st bitmap */
+	uint8_t *descs, *data, *cbuf;
+	size_t ndesc, ndata, cbound;
+	ZSTD_CCtx *cc;
+};
+
+static int kw_out(struct kw *w, const void *buf, size_t len, uint64_t off)
+{
+	if (off + len > w->end)
+		w->end = off + len;
+	return sink_pwrite(w->j->out, buf, len, off);
+}
+
+/* Offset and size of the VMCOREINFO note's descriptor within @notes. */
+static void find_vmcoreinfo(const uint8_t *n, size_t size, uint64_t *off,
+			    uint64_t *len)
+{
+	size_t p = 0;
+
+	*off = *len = 0;
+	while (size - p >= 12) {
+		uint32_t nsz = get_le32(n + p), dsz = get_le32(n + p + 4);
+		size_t name = p + 12, desc = name + ((nsz + 3ul) & ~3ul);
+
+		if (desc > size || dsz > size - desc)
+			return;
+		if (nsz >= 10 && !memcmp(n + name, "VMCOREINFO", 10)) {
+			*off = desc;
+			*len = dsz;
+			return;
+		}
+		p = desc + ((dsz + 3ul) & ~3ul);
+	}
+}
+
+static int kw_header(struct kw *w, uint32_t status)
+{
+	uint8_t *blk = calloc(1, w->bs);
+	uint8_t sub[KSH_SIZE];
+	int err;
+
+	if (!blk)
+		return -ENOMEM;
+	w->h.status = status;
+	kdump_hdr_encode(&w->h, blk, sub);
+	err = kw_out(w, blk, w->bs, 0);
+	free(blk);
+	return err;
+}
+
+static void kw_layout(struct kw *w)
+{
+	struct vmcore *vc = w->j->vc;
+	struct kdump_hdr *h = &w->h;
+	int64_t pb = 0;
+	uint64_t bmp_blocks, voff, vlen;
+
+	h->header_version = KDUMP_HEADER_VERSION;
+	strcpy(h->sysname, "Linux");
+	snprintf(h->release, sizeof(h->release), "%s", vc->vi.osrelease);
+	if (vc->e_machine == 62)
+		strcpy(h->machine, "x86_64");
+	h->tv_sec = vc->vi.crashtime;
+	h->block_size = (uint32_t)w->bs;
+	h->nr_cpus = vc->nr_cpus;
+	if (vmcoreinfo_get(&vc->vi, "NUMBER", "phys_base", &pb))
+		h->phys_base = (uint64_t)pb;
+	h->dump_level = w->j->o->level;
+	h->offset_note = w->bs + KSH_SIZE;
+	h->size_note = vc->notes_size;
+	find_vmcoreinfo(vc->notes, vc->notes_size, &voff, &vlen);
+	if (vlen) {
+		h->offset_vmcoreinfo = h->offset_note + voff;
+		h->size_vmcoreinfo = vlen;
+	}
+	h->sub_hdr_size =
+		(uint32_t)((KSH_SIZE + vc->notes_size + w->bs - 1) / w->bs);
+	h->max_mapnr = vc->max_pfn;
+	bmp_blocks = (vc->max_pfn + w->bs * 8 - 1) / (w->bs * 8);
+	if (!bmp_blocks)
+		bmp_blocks = 1;
+	h->bitmap_blocks = (uint32_t)(2 * bmp_blocks);
+	w->bmp_bytes = bmp_blocks * w->bs;
+	w->bmp1_off = (1 + h->sub_hdr_size) * w->bs;
+	w->bmp2_off = w->bmp1_off + w->bmp_bytes;
+	w->desc_next = w->bmp2_off + w->bmp_bytes;
+	w->data_next = w->desc_next + w->j->kept * KDESC_SIZE;
+}
+
+static int kw_sub_header(struct kw *w)
+{
+	struct vmcore *vc = w->j->vc;
+	size_t len = w->h.sub_hdr_size * w->bs;
+	uint8_t *blk = calloc(1, len);
+	uint8_t hdr[KH_SIZE];
+	int err;
+
+	if (!blk)
+		return -ENOMEM;
+	kdump_hdr_encode(&w->h, hdr, blk);
+	memcpy(blk + KSH_SIZE, vc->notes, vc->notes_size);
+	err = kw_out(w, blk, len, w->bs);
+	free(blk);
+	return err;
+}
+
+static int kw_flush(struct kw *w)
+{
+	int err = 0;
+
+	if (w->ndata) {
+		err = kw_out(w, w->data, w->ndata, w->data_next - w->ndata);
+		w->ndata = 0;
+	}
+	if (!err && w->ndesc) {
+		err = kw_out(w, w->descs, w->ndesc * KDESC_SIZE,
+			     w->desc_next - w->ndesc * KDESC_SIZE);
+		w->ndesc = 0;
+	}
+	return err;
+}
+
+static int kw_desc(struct kw *w, const struct kdump_desc *d)
+{
+	kdump_desc_encode(d, w->descs + w->ndesc * KDESC_SIZE);
+	w->ndesc++;
+	w->desc_next += KDESC_SIZE;
+	w->j->res->pages_dumped++;
+	return w->ndesc * KDESC_SIZE == DESC_BUF ? kw_flush(w) : 0;
+}
+
+static int kw_page(struct kw *w, const uint8_t *page)
+{
+	struct kdump_desc d = {.offset = w->data_next, .size = (uint32_t)w->bs};
+	const void *src = page;
+	int err;
+
+	if (w->j->o->compress == DUMP_COMPRESS_ZSTD) {
+		size_t n = ZSTD_compressCCtx(w->cc, w->cbuf, w->cbound, page,
+					     w->bs, w->j->o->zstd_level);
+
+		if (!ZSTD_isError(n) && n < w->bs) {
+			d.size = (uint32_t)n;
+			d.flags = KDUMP_ZSTD;
+			src = w->cbuf;
+		}
+	}
+	if (w->ndata + d.size > DATA_BUF) {
+		err = kw_flush(w);
+		if (err)
+			return err;
+	}
+	memcpy(w->data + w->ndata, src, d.size);
+	w->ndata += d.size;
+	w->data_next += d.size;
+	return kw_desc(w, &d);
+}
+
+/* The 1st bitmap: pfns present, whatever the filter says. */
+static void kw_present(struct kw *w, uint64_t start, uint64_t count)
+{
+	memset(w->present, 0, count / 8);
+	for (uint64_t i = 0; i < count; i++)
+		if (vmcore_pfn_present(w->j->vc, start + i))
+			w->present[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static int kw_window(struct kw *w, uint64_t start)
+{
+	struct dump_job *j = w->j;
+	uint64_t count = dump_window_count(j, start);
+	bool drop_zero = j->o->level & DL_ZERO;
+	int err = dump_window(j, start, count);
+
+	if (err)
+		return err;
+	kw_present(w, start, count);
+	for (uint64_t i = 0; i < count && !err; i++) {
+		const uint8_t *page;
+
+		if (!bit_test(j->bits, i))
+			continue;
+		dump_tick(j);
+		page = vmcore_page(j->vc, start + i, &err);
+		if (!page) {
+			if (err)
+				msg("cannot read pfn %#llx of %s: %s",
+				    (unsigned long long)(start + i),
+				    j->vc->path, strerror(-err));
+			bit_clear(j->bits, i);
+		} else if (!page_is_zero(page, w->bs)) {
+			err = kw_page(w, page);
+		} else if (drop_zero) {
+			bit_clear(j->bits, i);
+		} else {
+			err = kw_desc(w, &w->zero);
+		}
+	}
+	if (!err)
+		err = kw_flush(w);
+	if (!err)
+		err = kw_out(w, w->present, count / 8, w->bmp1_off + start / 8);
+	if (!err)
+		err = kw_out(w, j->bits, count / 8, w->bmp2_off + start / 8);
+	return err;
+}
+
+static int kw_body(struct kw *w)
+{
+	int err = kw_header(w, KDUMP_INCOMPLETE | w->h.status);
+
+	if (!err)
+		err = kw_sub_header(w);
+	if (!err && !(w->j->o->level & DL_ZERO)) {
+		/* One stored zero page that every zero pfn points at. */
+		memset(w->data, 0, w->bs);
+		w->zero = (struct kdump_desc){.offset = w->data_next,
+					      .size = (uint32_t)w->bs};
+		w->ndata = w->bs;
+		w->data_next += w->bs;
+	}
+	for (uint64_t s = 0; !err && s < w->j->vc->max_pfn; s += DUMP_WINDOW)
+		err = kw_window(w, s);
+	if (!err)
+		err = kw_header(w, w->h.status & ~KDUMP_INCOMPLETE);
+	return err;
+}
+
+int kdump_write(struct dump_job *j)
+{
+	struct kw w = {.j = j, .bs = j->vc->page_size};
+	int err = -ENOMEM;
+
+	kw_layout(&w);
+	if (j->o->compress == DUMP_COMPRESS_ZSTD)
+		w.h.status = KDUMP_ZSTD;
+	w.cbound = ZSTD_compressBound(w.bs);
+	w.present = malloc(DUMP_WINDOW / 8);
+	w.descs = malloc(DESC_BUF);
+	w.data = malloc(DATA_BUF);
+	w.cbuf = malloc(w.cbound);
+	w.cc = ZSTD_createCCtx();
+	if (w.present && w.descs && w.data && w.cbuf && w.cc &&
+	    w.bs <= DATA_BUF)
+		err = kw_body(&w);
+	j->res->bytes_written = w.end;
+	ZSTD_freeCCtx(w.cc);
+	free(w.cbuf);
+	free(w.data);
+	free(w.descs);
+	free(w.present);
+	return err;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kdumpinit dump: filter and save a vmcore, kdump-compressed (default) or
+ * ELF, to a file or, flattened, to stdout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dump.h"
+#include "flat.h"
+#include "util.h"
+
+static const char dump_usage[] =
+	"usage: kdumpinit dump [-d LEVEL] [--compress zstd|none] "
+	"[--zstd-level N]\n"
+	"                      [--elf] [--flat] [--force] [--progress] "
+	"VMCORE OUTPUT|-\n"
+	"  -d LEVEL        dump level 0..31 (1 zero, 2 cache, 4 cache+private,\n"
+	"                  8 user, 16 free pages are left out); default 0\n"
+	"  --elf           write an ELF core instead of kdump-compressed\n"
+	"  --flat          write makedumpfile's flattened format (always for -)\n"
+	"  --force         replace OUTPUT if it exists (otherwise refused)\n"
+	"  --progress      show percent, MB/s and ETA on stderr\n"
+	"The output is created mode 0600. Rebuild a flattened dump with\n"
+	"`makedumpfile -R FILE < FLAT`.\n";
+
+struct dump_args {
+	struct dump_opts o;
+	bool flat, force;
+	const char *vmcore, *output;
+};
+
+static int parse_level(const char *s, const char *what, uint64_t max, int *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v > max) {
+		msg("bad %s '%s': use 0..%llu", what, s,
+		    (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int dump_parse(int argc, char **argv, struct dump_args *a)
+{
+	static const struct option lopts[] = {
+		{"compress", required_argument, NULL, 'c'},
+		{"zstd-level", required_argument, NULL, 'z'},
+		{"elf", no_argument, NULL, 'E'},
+		{"flat", no_argument, NULL, 'F'},
+		{"force", no_argument, NULL, 'f'},
+		{"progress", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	dump_opts_default(&a->o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_level(optarg, "dump level", 31, &a->o.level))
+				return -EINVAL;
+			break;
+		case 'c':
+			if (!strcmp(optarg, "zstd"))
+				a->o.compress = DUMP_COMPRESS_ZSTD;
+			else if (!strcmp(optarg, "none"))
+				a->o.compress = DUMP_COMPRESS_NONE;
+			else {
+				msg("unknown compression '%s': use zstd or none",
+				    optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'z':
+			if (parse_level(optarg, "zstd level", 19,
+					&a->o.zstd_level))
+				return -EINVAL;
+			break;
+		case 'E':
+			a->o.format = DUMP_ELF;
+			break;
+		case 'F':
+			a->flat = true;
+			break;
+		case 'f':
+			a->force = true;
+			break;
+		case 'p':
+			a->o.progress = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		msg("dump needs VMCORE and OUTPUT");
+		return -EINVAL;
+	}
+	a->vmcore = argv[optind];
+	a->output = argv[optind + 1];
+	if (!strcmp(a->output, "-"))
+		a->flat = true;
+	return 0;
+}
+
+static int open_output(const struct dump_args *a)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	int fd;
+
+	if (!strcmp(a->output, "-")) {
+		if (isatty(STDOUT_FILENO)) {
+			msg("refusing to write a dump to a terminal: redirect "
+			    "stdout");
+			return -ENOTTY;
+		}
+		return STDOUT_FILENO;
+	}
+	flags |= a->force ? O_TRUNC : O_EXCL;
+	fd = open(a->output, flags, 0600);
+	if (fd < 0) {
+		int err = -errno;
+
+		msg("cannot create %s: %s%s", a->output, strerror(errno),
+		    errno == EEXIST ? " (use --force to replace it)" : "");
+		return err;
+	}
+	/* A replaced file keeps its old mode: dumps hold secrets. */
+	if (fchmod(fd, 0600) < 0) {
+		int err = -errno;
+
+		msg("cannot make %s mode 0600: %s", a->output, strerror(errno));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int dump_to(struct vmcore *vc, const struct dump_args *a, int fd,
+		   struct dump_result *res)
+{
+	struct sink s;
+	struct flat fl;
+	int err;
+
+	if (!a->flat) {
+		sink_fd_init(&s, fd);
+		return dump_write(vc, &a->o, &s, res);
+	}
+	err = flat_init(&fl, &s, flat_write_fd, &fd);
+	if (!err)
+		err = dump_write(vc, &a->o, &s, res);
+	if (!err)
+		err = flat_finish(&fl);
+	if (err)
+		msg("cannot write the flattened dump to %s: %s", a->output,
+		    strerror(-err));
+	flat_free(&fl);
+	return err;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	struct dump_args a = {0};
+	struct dump_result res;
+	struct vmcore vc;
+	int fd, err;
+
+	if (dump_parse(argc, argv, &a)) {
+		fputs(dump_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (vmcore_open(&vc, a.vmcore))
+		return EXIT_SYSTEM;
+	fd = open_output(&a);
+	if (fd < 0) {
+		vmcore_close(&vc);
+		return EXIT_SYSTEM;
+	}
+	err = dump_to(&vc, &a, fd, &res);
+	if (fd != STDOUT_FILENO && close(fd) < 0 && !err) {
+		err = -errno;
+		msg("cannot close %s: %s", a.output, strerror(errno));
+	}
+	vmcore_close(&vc);
+	/* The result goes to stderr when stdout carries the dump. */
+	dprintf(a.flat && fd == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO,
+		"%s: %llu of %llu pages, %llu bytes, %.2f s%s\n", a.output,
+		(unsigned long long)res.pages_dumped,
+		(unsigned long long)res.pages_present,
+		(unsigned long long)res.bytes_written, res.seconds,
+		err ? ", INCOMPLETE" : "");
+	return err ? EXIT_SYSTEM : 0;
+}
