@@ -38,9 +38,11 @@ struct ew {
 
 static int ew_out(struct ew *w, const void *buf, size_t len, uint64_t off)
 {
-	if (off + len > w->end)
+	int err = sink_pwrite(w->j->out, buf, len, off);
+
+	if (!err && off + len > w->end)
 		w->end = off + len;
-	return sink_pwrite(w->j->out, buf, len, off);
+	return err;
 }
 
 /* The source's program headers, for p_vaddr. Failure is not fatal. */
@@ -137,8 +139,10 @@ static int ew_page(struct ew *w, uint64_t pfn)
 	}
 	if ((j->o->level & DL_ZERO) && page_is_zero(page, w->bs))
 		return 0; /* a hole: reads as zeros */
-	j->res->pages_dumped++;
-	return ew_out(w, page, w->bs, off);
+	err = ew_out(w, page, w->bs, off);
+	if (!err)
+		j->res->pages_dumped++;
+	return err;
 }
 
 static int ew_pass(struct ew *w)

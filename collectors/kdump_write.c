@@ -39,18 +39,22 @@ struct kw {
 	struct kdump_hdr h;
 	uint64_t bmp1_off, bmp2_off, bmp_bytes;
 	uint64_t desc_next, data_next, end;
+	uint64_t committed; /* pages of the windows whose bitmaps are written */
 	struct kdump_desc zero; /* desc of the shared zero page */
 	uint8_t *present;	/* window's 1st bitmap */
 	uint8_t *descs, *data, *cbuf;
 	size_t ndesc, ndata, cbound;
+	uint64_t pages; /* descs made */
 	ZSTD_CCtx *cc;
 };
 
 static int kw_out(struct kw *w, const void *buf, size_t len, uint64_t off)
 {
-	if (off + len > w->end)
+	int err = sink_pwrite(w->j->out, buf, len, off);
+
+	if (!err && off + len > w->end)
 		w->end = off + len;
-	return sink_pwrite(w->j->out, buf, len, off);
+	return err;
 }
 
 /* Offset and size of the VMCOREINFO note's descriptor within @notes. */
@@ -167,7 +171,7 @@ static int kw_desc(struct kw *w, const struct kdump_desc *d)
 	kdump_desc_encode(d, w->descs + w->ndesc * KDESC_SIZE);
 	w->ndesc++;
 	w->desc_next += KDESC_SIZE;
-	w->j->res->pages_dumped++;
+	w->pages++;
 	return w->ndesc * KDESC_SIZE == DESC_BUF ? kw_flush(w) : 0;
 }
 
@@ -244,6 +248,8 @@ static int kw_window(struct kw *w, uint64_t start)
 		err = kw_out(w, w->present, count / 8, w->bmp1_off + start / 8);
 	if (!err)
 		err = kw_out(w, j->bits, count / 8, w->bmp2_off + start / 8);
+	if (!err)
+		w->committed = w->pages;
 	return err;
 }
 
@@ -286,6 +292,7 @@ int kdump_write(struct dump_job *j)
 	    w.bs <= DATA_BUF)
 		err = kw_body(&w);
 	j->res->bytes_written = w.end;
+	j->res->pages_dumped = w.committed; /* what a reader will find */
 	ZSTD_freeCCtx(w.cc);
 	free(w.cbuf);
 	free(w.data);
