@@ -182,8 +182,8 @@ static int kw_page(struct kw *w, const uint8_t *page)
 	int err;
 
 	if (w->j->o->compress == DUMP_COMPRESS_ZSTD) {
-		size_t n = ZSTD_compressCCtx(w->cc, w->cbuf, w->cbound, page,
-					     w->bs, w->j->o->zstd_level);
+		size_t n =
+			ZSTD_compress2(w->cc, w->cbuf, w->cbound, page, w->bs);
 
 		if (!ZSTD_isError(n) && n < w->bs) {
 			d.size = (uint32_t)n;
@@ -288,6 +288,9 @@ int kdump_write(struct dump_job *j)
 	w.data = malloc(DATA_BUF);
 	w.cbuf = malloc(w.cbound);
 	w.cc = ZSTD_createCCtx();
+	if (w.cc)
+		ZSTD_CCtx_setParameter(w.cc, ZSTD_c_compressionLevel,
+				       j->o->zstd_level);
 	if (w.present && w.descs && w.data && w.cbuf && w.cc &&
 	    w.bs <= DATA_BUF)
 		err = kw_body(&w);
