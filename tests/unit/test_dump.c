@@ -18,8 +18,8 @@
 
 #define PS 4096
 /* Segments (start pfn, pages): the last is past the first 2^18-pfn window
- * and makes the bitmaps span several blocks. */
-static const uint64_t segs[][2] = {{0, 40}, {256, 300}, {300000, 50}};
+ * and makes the bitmaps span several blocks; it ends with a zero page. */
+static const uint64_t segs[][2] = {{0, 40}, {256, 300}, {300000, 51}};
 #define NSEGS 3
 
 static char src[] = "/tmp/kdi-src-XXXXXX";
@@ -278,6 +278,7 @@ static void test_elf(void)
 	struct dump_result r;
 	struct vmcore vc;
 	uint8_t want[PS];
+	off_t size0 = 0;
 
 	for (int level = 0; level <= 1; level++) {
 		strcpy(out, "/tmp/kdi-out-XXXXXX");
@@ -286,6 +287,11 @@ static void test_elf(void)
 		o.level = level;
 		CHECK_EQ_U(dump_file(out, &o, false, &r), 0);
 		CHECK_EQ_U(r.pages_dumped, level ? npages - nzero : npages);
+		/* Zero pages are holes, the trailing one included: the file
+		 * keeps the length its program headers describe. */
+		if (!level)
+			size0 = file_size(out);
+		CHECK_EQ_U(file_size(out), size0);
 		CHECK_EQ_U(vmcore_open(&vc, out), 0);
 		CHECK_STR(vc.vi.osrelease, "6.1.0-kdi-test");
 		CHECK_EQ_U(vc.nr_cpus, 2);
