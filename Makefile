@@ -17,10 +17,12 @@ HARDEN  := -fstack-protector-strong -fstack-clash-protection \
 CSTD    := -std=gnu11 -D_GNU_SOURCE -Icommon -Icollectors -Iinit \
            -Itransports -DKDI_VERSION='"$(VERSION)"'
 
-# Product binary: static-pie against musl and the sysroot, size-optimised.
+# Product binary: static against musl and the sysroot, size-optimised.
+# (-static, not -static-pie: the musl-gcc specs drop -static-pie and link
+# a dynamic PIE that needs /lib/ld-musl-x86_64.so.1.)
 CFLAGS  := -Os -g0 $(CSTD) $(WARN) $(HARDEN) -fPIE \
            -ffunction-sections -fdata-sections -isystem $(SYSROOT)/include
-LDFLAGS := -static-pie -Wl,--gc-sections -Wl,-z,relro,-z,now \
+LDFLAGS := -static -Wl,--gc-sections -Wl,-z,relro,-z,now \
            -Wl,-z,noexecstack -s -L$(SYSROOT)/lib
 LIBS    := -lmount -lblkid -lnfs -lssh -lmbedcrypto -lzstd
 

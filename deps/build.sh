@@ -1,0 +1,297 @@
+#!/bin/sh
+# Build kdumpinit's static musl dependency sysroot from the Debian source
+# packages pinned in deps/versions: libzstd, libblkid + libmount, mbedTLS,
+# libssh (client, mbedTLS backend), libnfs. Only the libraries are built:
+# static, -Os, one section per function so that the final link drops
+# whatever kdumpinit does not call.
+#
+# Usage: deps/build.sh SYSROOT
+# Environment: KDI_DEPS_CACHE (default /var/cache/kdumpinit) holds finished
+# sysroots by key; KDI_DEPS_NOCACHE=1 builds from source even when one is
+# there. Logs go to build/deps/logs.
+set -eu
+
+DEPS=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$DEPS")
+WORK=$TOP/build/deps
+LOGS=$WORK/logs
+STAGE=$WORK/stage
+APT_OPTS="-q -o APT::Sandbox::User=root"
+CACHE_ROOT=${KDI_DEPS_CACHE:-/var/cache/kdumpinit}
+JOBS=$(nproc 2>/dev/null || echo 2)
+CC=musl-gcc
+OPT="-Os -fPIE -ffunction-sections -fdata-sections -fstack-protector-strong"
+PKGS="libzstd mbedtls libssh util-linux libnfs"
+LOG=$LOGS/deps.log
+
+log() {
+	printf 'deps: %s\n' "$*"
+}
+
+fail() {
+	printf 'deps: %s\n' "$*" >&2
+	exit 1
+}
+
+# Run a command with its output in $LOG; on failure show the log's tail.
+run() {
+	if ! "$@" >>"$LOG" 2>&1; then
+		printf 'deps: failed: %s\n' "$*" >&2
+		printf 'deps: last lines of %s:\n' "$LOG" >&2
+		tail -n 40 "$LOG" >&2
+		exit 1
+	fi
+}
+
+# pin FIELD PKG: the pinned VERSION (2) or SUITE (3) of a package.
+pin() {
+	awk -v f="$1" -v p="$2" '$1 == p { print $f; exit }' "$DEPS/versions"
+}
+
+# The mirror the system's bookworm deb-src entries point at.
+mirror_base() {
+	# shellcheck disable=SC2086 # APT_OPTS is a list of options
+	apt-get $APT_OPTS -qq source --print-uris \
+		"libzstd=$(pin 2 libzstd)" 2>/dev/null |
+		sed -n "s|^'\\(.*\\)/pool/.*|\\1|p" | head -n 1
+}
+
+# apt-get for SUITE: bookworm uses the system's deb-src entries (see
+# scripts/setup-host); another suite gets a private list under $WORK/apt,
+# leaving the system's apt configuration alone.
+apt_suite() {
+	suite=$1
+	shift
+	if [ "$suite" = bookworm ]; then
+		# shellcheck disable=SC2086 # APT_OPTS is a list of options
+		apt-get $APT_OPTS "$@"
+		return
+	fi
+	dir=$WORK/apt/$suite
+	opts="$APT_OPTS -o Dir::Etc::sourcelist=$dir/sources.list
+		-o Dir::Etc::sourceparts=- -o Dir::State::Lists=$dir/lists
+		-o Dir::Cache=$dir/cache"
+	if [ ! -f "$dir/updated" ]; then
+		base=$(mirror_base)
+		[ -n "$base" ] || fail "no Debian source mirror configured: run scripts/setup-host build"
+		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+		echo "deb-src $base $suite main" >"$dir/sources.list"
+		# shellcheck disable=SC2086 # opts is a list of options
+		apt-get $opts update || return 1
+		touch "$dir/updated"
+	fi
+	# shellcheck disable=SC2086 # opts is a list of options
+	apt-get $opts "$@"
+}
+
+# Download PKG's pinned files into $WORK/src/PKG and check each sha256.
+fetch() {
+	pkg=$1
+	ver=$(pin 2 "$pkg")
+	src=$WORK/src/$pkg
+	log "fetch $pkg $ver"
+	rm -rf "$src"
+	mkdir -p "$src"
+	# A file missing on the mirror makes apt-get fail; the check below
+	# names it, so its status is not what decides.
+	(cd "$src" && apt_suite "$(pin 3 "$pkg")" source --download-only \
+		"$pkg=$ver") >>"$LOG" 2>&1 || true
+	awk -v p="$pkg" '$1 == p { print $4, $5 }' "$DEPS/versions" |
+		while read -r file sum; do
+			[ -f "$src/$file" ] ||
+				fail "$file ($pkg $ver) is not on the Debian mirror: pin one that is (apt-cache showsrc $pkg) in deps/versions; see $LOG"
+			got=$(sha256sum "$src/$file" | cut -d' ' -f1)
+			[ "$got" = "$sum" ] ||
+				fail "$file has sha256 $got, deps/versions pins $sum: refusing to build from it"
+		done
+}
+
+# Unpack PKG into $WORK/src/PKG/tree with Debian's patches applied.
+unpack() {
+	pkg=$1
+	src=$WORK/src/$pkg
+	log "unpack $pkg"
+	set -- "$src"/*.dsc
+	if [ -f "$1" ]; then
+		run dpkg-source -x "$1" "$src/tree"
+		return
+	fi
+	# No .dsc on the mirror (see deps/versions): what dpkg-source does
+	# for a "3.0 (quilt)" package, by hand.
+	mkdir -p "$src/tree"
+	run tar -xf "$(echo "$src"/*.orig.tar.*)" --strip-components=1 \
+		-C "$src/tree"
+	run tar -xf "$(echo "$src"/*.debian.tar.*)" -C "$src/tree"
+	series=$src/tree/debian/patches/series
+	[ -f "$series" ] || return 0
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series" |
+		while read -r patch _; do
+			run patch -d "$src/tree" -p1 -N \
+				-i "debian/patches/$patch"
+		done
+}
+
+# musl-gcc sees no kernel UAPI headers: copy the host's (linux-libc-dev).
+install_uapi() {
+	multiarch=$(gcc -print-multiarch)
+	[ -f /usr/include/linux/version.h ] ||
+		fail "no kernel headers in /usr/include/linux: apt-get install linux-libc-dev"
+	log "copy kernel UAPI headers from linux-libc-dev"
+	mkdir -p "$STAGE/include"
+	cp -R /usr/include/linux /usr/include/asm-generic "$STAGE/include/"
+	cp -R "/usr/include/$multiarch/asm" "$STAGE/include/asm"
+}
+
+cmake_build() {
+	dir=$1
+	shift
+	run cmake -S "$dir" -B "$dir/_build" -DCMAKE_C_COMPILER="$CC" \
+		-DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_C_FLAGS="$OPT" \
+		-DCMAKE_C_FLAGS_MINSIZEREL="-DNDEBUG" \
+		-DCMAKE_INSTALL_PREFIX="$STAGE" -DCMAKE_INSTALL_LIBDIR=lib \
+		-DCMAKE_FIND_ROOT_PATH="$STAGE" \
+		-DCMAKE_FIND_ROOT_PATH_MODE_PROGRAM=NEVER \
+		-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY \
+		-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY \
+		-DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY \
+		-DBUILD_SHARED_LIBS=OFF "$@"
+	run cmake --build "$dir/_build" -j "$JOBS"
+	run cmake --install "$dir/_build"
+}
+
+# Single-threaded, no legacy formats, no dictionary builder, no deprecated
+# API: kdumpinit compresses and decompresses frames, nothing else.
+build_libzstd() {
+	t=$1
+	run make -C "$t/lib" -j "$JOBS" libzstd.a CC="$CC" CFLAGS="$OPT" \
+		ZSTD_LEGACY_SUPPORT=0 ZSTD_LIB_DICTBUILDER=0 \
+		ZSTD_LIB_DEPRECATED=0
+	cp "$t/lib/libzstd.a" "$STAGE/lib/"
+	cp "$t/lib/zstd.h" "$t/lib/zstd_errors.h" "$STAGE/include/"
+}
+
+# libssh's mbedTLS backend needs the crypto library only, but its CMake
+# module looks for all three.
+build_mbedtls() {
+	t=$1
+	run make -C "$t/library" -j "$JOBS" static CC="$CC" CFLAGS="$OPT"
+	cp "$t/library/libmbedcrypto.a" "$t/library/libmbedx509.a" \
+		"$t/library/libmbedtls.a" "$STAGE/lib/"
+	cp -R "$t/include/mbedtls" "$t/include/psa" "$STAGE/include/"
+}
+
+# Client only: no server, GSSAPI, zlib, pcap or examples.
+build_libssh() {
+	cmake_build "$1" -DWITH_MBEDTLS=ON -DMBEDTLS_ROOT_DIR="$STAGE" \
+		-DWITH_SERVER=OFF -DWITH_GSSAPI=OFF -DWITH_ZLIB=OFF \
+		-DWITH_PCAP=OFF -DWITH_EXAMPLES=OFF -DWITH_NACL=OFF \
+		-DWITH_SYMBOL_VERSIONING=OFF -DWITH_DEBUG_CALLTRACE=OFF \
+		-DUNIT_TESTING=OFF -DCLIENT_TESTING=OFF -DWITH_SFTP=ON
+}
+
+# libblkid and libmount only. Debian's patches touch configure.ac and
+# Makefile.am (for programs we do not build); the shipped configure is
+# kept, so mark the generated files newer than their sources rather than
+# regenerating them with autopoint.
+build_util_linux() {
+	t=$1
+	touch "$t/aclocal.m4"
+	touch "$t/configure" "$t/config.h.in"
+	find "$t" -name Makefile.in -exec touch {} +
+	(cd "$t" && run ./configure CC="$CC" CFLAGS="$OPT" \
+		CPPFLAGS="-isystem $STAGE/include" --prefix=/ \
+		--disable-shared --enable-static --disable-all-programs \
+		--enable-libblkid --enable-libmount --disable-nls \
+		--without-systemd --without-udev --without-selinux \
+		--without-python --without-cryptsetup --without-audit \
+		--without-smack --without-btrfs --without-econf \
+		--without-readline --without-ncurses --without-ncursesw \
+		--without-tinfo --without-libz --without-user \
+		--without-libmagic --disable-bash-completion \
+		--disable-asciidoc --disable-poman --disable-makeinstall-chown)
+	run make -C "$t" -j "$JOBS" libblkid.la libmount.la
+	mkdir -p "$STAGE/include/blkid" "$STAGE/include/libmount"
+	cp "$t/.libs/libblkid.a" "$t/.libs/libmount.a" "$STAGE/lib/"
+	cp "$t/libblkid/src/blkid.h" "$STAGE/include/blkid/"
+	cp "$t/libmount/src/libmount.h" "$STAGE/include/libmount/"
+}
+
+build_libnfs() {
+	cmake_build "$1" -DENABLE_TESTS=OFF -DENABLE_DOCUMENTATION=OFF \
+		-DENABLE_UTILS=OFF -DENABLE_EXAMPLES=OFF
+}
+
+# kdi_deps.h: the pinned Debian versions, for `kdumpinit --version`.
+write_versions_header() {
+	h=$STAGE/include/kdi_deps.h
+	{
+		echo "/* Generated by deps/build.sh from deps/versions. */"
+		for pkg in $PKGS; do
+			name=$(echo "$pkg" | tr 'a-z-' 'A-Z_')
+			printf '#define KDI_DEB_%s "%s"\n' "$name" "$(pin 2 "$pkg")"
+		done
+	} >"$h"
+}
+
+build_all() {
+	rm -rf "$STAGE" "$WORK/src"
+	mkdir -p "$STAGE/lib" "$STAGE/include"
+	install_uapi
+	for pkg in $PKGS; do
+		LOG=$LOGS/fetch-$pkg.log
+		: >"$LOG"
+		fetch "$pkg"
+	done
+	export PKG_CONFIG_LIBDIR="$STAGE/lib/pkgconfig" PKG_CONFIG_PATH=
+	for pkg in $PKGS; do
+		LOG=$LOGS/build-$pkg.log
+		: >"$LOG"
+		unpack "$pkg"
+		log "build $pkg"
+		"build_$(echo "$pkg" | tr - _)" "$WORK/src/$pkg/tree"
+	done
+	rm -rf "${STAGE:?}/share" "${STAGE:?}/bin" "$STAGE/lib/cmake" \
+		"$STAGE/lib/pkgconfig"
+	write_versions_header
+}
+
+# Keep a finished sysroot for the next build on this machine; not fatal.
+cache_save() {
+	dest=$1
+	tmp=$CACHE_ROOT/.tmp-$$
+	if mkdir -p "$CACHE_ROOT" 2>/dev/null && cp -R "$SYSROOT" "$tmp" \
+		2>/dev/null && mv "$tmp" "$dest" 2>/dev/null; then
+		log "cached in $dest"
+	else
+		rm -rf "$tmp"
+		log "could not cache in $CACHE_ROOT (not writable?): going on"
+	fi
+}
+
+main() {
+	[ $# -eq 1 ] || fail "usage: deps/build.sh SYSROOT"
+	command -v "$CC" >/dev/null || fail "no $CC: run scripts/setup-host build"
+	mkdir -p "$(dirname "$1")" "$LOGS"
+	SYSROOT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+	key=$(cat "$DEPS/versions" "$DEPS/build.sh" | sha256sum | cut -c1-16)
+	cache=$CACHE_ROOT/sysroot-$key
+	rm -rf "$SYSROOT"
+	if [ "${KDI_DEPS_NOCACHE:-0}" != 1 ] && [ -f "$cache/.done" ]; then
+		log "using the cached sysroot $cache"
+		cp -R "$cache" "$SYSROOT"
+	else
+		start=$(date +%s)
+		build_all
+		mv "$STAGE" "$SYSROOT"
+		log "built in $(($(date +%s) - start)) s"
+		date -u >"$SYSROOT/.done"
+		[ -d "$cache" ] || cache_save "$cache"
+	fi
+	# Last, and fresh: make compares its time with deps/ (even after a
+	# copy from the cache).
+	rm -f "$SYSROOT/.done"
+	date -u >"$SYSROOT/.done"
+	log "sysroot ready in $SYSROOT"
+}
+
+main "$@"
