@@ -9,6 +9,14 @@
  * Page access is through a sliding mmap window (falling back to pread when
  * the file cannot be mapped), so memory use does not grow with the size
  * of the vmcore: see VMCORE_WINDOW.
+ *
+ * Segments: a PT_LOAD wholly inside another (the kernel-text segment that
+ * kexec adds, which repeats part of a RAM segment) is dropped; any other
+ * overlap is an error. On some machines a segment starts or ends inside
+ * a page: such a partial page is not present for vmcore_page() and
+ * vmcore_pfn_present() (only pages wholly backed by file data are), but
+ * its backed bytes can still be read through vmcore_memsrc(), which is
+ * byte-granular. Bytes between filesz and memsz are not present.
  */
 #ifndef KDI_VMCORE_H
 #define KDI_VMCORE_H
@@ -23,7 +31,7 @@
 #define VMCORE_WINDOW (4u << 20) /* bytes mapped at once */
 
 struct vmcore_seg {
-	uint64_t paddr;	 /* physical start, page aligned */
+	uint64_t paddr;	 /* physical start (not always page aligned) */
 	uint64_t memsz;	 /* bytes of memory described */
 	uint64_t offset; /* file offset of the data */
 	uint64_t filesz; /* bytes present in the file (<= memsz) */
