@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PID 1 of the capture initrd. It mounts the kernel filesystems, opens
+ * the console, forks the worker that does the capture, reaps children and
+ * watches the clock, then reboots, halts or powers off. Nothing here may
+ * exit or return: the kernel panics when PID 1 dies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "util.h"
+#include "worker.h"
+
+/* When no dump_timeout is configured, the worker still gets no more than
+ * this: a hung mount or device must not keep the machine down forever. */
+#define WATCHDOG_CAP_S (6 * 3600)
+/* Time for everything but the device wait and the dump itself. */
+#define WATCHDOG_MARGIN_S 120
+
+static void mount_one(const char *src, const char *dir, const char *type)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, MS_NOSUID | MS_NOEXEC, NULL) &&
+	    errno != EBUSY)
+		msg("cannot mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+static void console_open(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+
+	/* Without a console the kernel's own fds (if any) are kept. */
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (fd != i)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+static unsigned int watchdog_seconds(const struct kdi_config *cfg)
+{
+	unsigned int dump = cfg->dump_timeout;
+
+	if (!dump || dump > WATCHDOG_CAP_S)
+		dump = WATCHDOG_CAP_S;
+	return cfg->device_timeout + dump + WATCHDOG_MARGIN_S;
+}
+
+static pid_t worker_start(const struct kdi_config *cfg, int cfg_err)
+{
+	sigset_t all;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	_exit(worker_main(cfg, cfg_err));
+}
+
+static void reap(pid_t worker, int *status, bool *done)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		if (pid == worker) {
+			*status = st;
+			*done = true;
+		}
+}
+
+/*
+ * Wait for the worker to end, at most @limit seconds.
+ * @return true when it exited with status 0.
+ */
+static bool worker_wait(pid_t worker, unsigned int limit)
+{
+	struct timespec now, end, left;
+	sigset_t set;
+	bool done = false;
+	int st = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += limit;
+	for (;;) {
+		reap(worker, &st, &done);
+		if (done)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		if (left.tv_sec < 0) {
+			msg("the capture took longer than %u s: stopping it "
+			    "(raise dump_timeout if the dump needs more time)",
+			    limit);
+			kill(worker, SIGKILL);
+			return false;
+		}
+		sigtimedwait(&set, NULL, &left);
+	}
+	if (WIFSIGNALED(st))
+		msg("the capture was killed by signal %d", WTERMSIG(st));
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static const char *action_name(enum kdi_action a)
+{
+	switch (a) {
+	case ACTION_HALT:
+		return "halting";
+	case ACTION_POWEROFF:
+		return "powering off";
+	default:
+		return "rebooting";
+	}
+}
+
+static int action_cmd(enum kdi_action a)
+{
+	switch (a) {
+	case ACTION_HALT:
+		return RB_HALT_SYSTEM;
+	case ACTION_POWEROFF:
+		return RB_POWER_OFF;
+	default:
+		return RB_AUTOBOOT;
+	}
+}
+
+static _Noreturn void act(enum kdi_action a)
+{
+	int cmd = action_cmd(a);
+	pid_t pid;
+	sigset_t set;
+
+	msg("%s", action_name(a));
+	sync();
+	/* reboot() ends the task that calls it before the machine goes
+	 * down; in PID 1 that would be a panic first. Let a child do it. */
+	pid = vfork();
+	if (pid == 0) {
+		reboot(cmd);
+		_exit(EXIT_SYSTEM);
+	}
+	if (pid < 0)
+		reboot(cmd);
+	msg("%s failed: %s", action_name(a), strerror(errno));
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		sigwaitinfo(&set, NULL);
+	}
+}
+
+_Noreturn void pid1_main(int argc, char **argv)
+{
+	struct kdi_config cfg;
+	sigset_t all;
+	pid_t worker;
+	int cfg_err;
+
+	(void)argc;
+	(void)argv;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	umask(077);
+	mount_one("devtmpfs", "/dev", "devtmpfs");
+	console_open();
+	mount_one("proc", "/proc", "proc");
+	mount_one("sysfs", "/sys", "sysfs");
+	msg("capture kernel started, version " KDI_VERSION);
+
+	/* Read here so that the actions and the watchdog follow the config;
+	 * the worker inherits it. */
+	cfg_err = config_load(&cfg);
+	worker = worker_start(&cfg, cfg_err);
+	if (worker < 0) {
+		msg("cannot start the capture: %s", strerror(errno));
+		act(cfg.failure_action);
+	}
+	if (worker_wait(worker, watchdog_seconds(&cfg)))
+		act(cfg.final_action);
+	act(cfg.failure_action);
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+#include "summary.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "progress.h"
+
+/* Most telling first: a panic names its cause; an oops or BUG often is
+ * the cause when the panic line only says "Fatal exception". */
+static const char *const panic_marks[] = {
+	"Kernel panic - not syncing",
+	"BUG: ",
+	"Oops",
+};
+
+static const char *last_line_with(const char *log, size_t len, const char *mark)
+{
+	const char *found = NULL, *p = log, *end = log + len;
+	size_t n = strlen(mark);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = eol ? eol : end;
+
+		for (const char *q = p; q + n <= stop; q++)
+			if (!memcmp(q, mark, n)) {
+				found = p;
+				break;
+			}
+		p = stop + 1;
+	}
+	return found;
+}
+
+void summary_find_panic(struct capture *cap, const char *log, size_t len)
+{
+	for (size_t i = 0; i < sizeof(panic_marks) / sizeof(*panic_marks);
+	     i++) {
+		const char *line = last_line_with(log, len, panic_marks[i]);
+		const char *eol;
+		size_t n;
+
+		if (!line)
+			continue;
+		eol = memchr(line, '\n', (size_t)(log + len - line));
+		n = eol ? (size_t)(eol - line) : (size_t)(log + len - line);
+		if (n >= sizeof(cap->panic))
+			n = sizeof(cap->panic) - 1;
+		memcpy(cap->panic, line, n);
+		cap->panic[n] = 0;
+		return;
+	}
+}
+
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->len >= o->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n;
+	if (o->len >= o->size)
+		o->len = o->size - 1;
+}
+
+static const char *format_name(const struct dump_opts *o)
+{
+	if (o->format == DUMP_ELF)
+		return "ELF";
+	return o->compress == DUMP_COMPRESS_ZSTD ? "kdump-compressed, zstd"
+						 : "kdump-compressed";
+}
+
+size_t summary_format(const struct capture *cap, char *buf, size_t size)
+{
+	struct out o = {buf, size, 0};
+	char when[64];
+	struct tm tm;
+
+	if (!size)
+		return 0;
+	buf[0] = 0;
+	gmtime_r(&cap->crash_time, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	put(&o, "kernel release: %s\n", cap->release);
+	put(&o, "panic: %s\n", cap->panic[0] ? cap->panic : "(not found)");
+	put(&o, "crash time: %s\n", when);
+	put(&o, "dump level: %d\n", cap->opts.level);
+	put(&o, "format: %s\n", format_name(&cap->opts));
+	put(&o, "pages: %llu dumped of %llu present\n",
+	    (unsigned long long)cap->res.pages_dumped,
+	    (unsigned long long)cap->res.pages_present);
+	put(&o, "bytes: %llu\n", (unsigned long long)cap->res.bytes_written);
+	put(&o, "duration: %.1f s (dump %.1f s)\n", progress_now() - cap->start,
+	    cap->res.seconds);
+	if (cap->dmesg_why[0])
+		put(&o, "kernel log: not saved: %s\n", cap->dmesg_why);
+	else
+		put(&o, "kernel log: vmcore-dmesg.txt\n");
+	if (cap->dump_why[0])
+		put(&o, "outcome: incomplete: %s\n", cap->dump_why);
+	else
+		put(&o, "outcome: complete\n");
+	return o.len;
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The capture worker. Its main reads as the list of steps; each step is a
+ * small function below. The kernel log is saved before the dump so that it
+ * survives a dump that fails (a full disk), and the summary says what
+ * happened either way.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dmesg.h"
+#include "dump.h"
+#include "flat.h"
+#include "modules.h"
+#include "progress.h"
+#include "summary.h"
+#include "transport.h"
+#include "util.h"
+#include "vmcore.h"
+
+int config_load(struct kdi_config *cfg)
+{
+	char line[4096];
+	ssize_t n;
+	int err, fd;
+
+	config_defaults(cfg);
+	err = config_parse_file(cfg, CONFIG_FILE);
+	fd = open(CMDLINE_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		msg("cannot read %s: %s", CMDLINE_FILE, strerror(errno));
+		return err;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	/* The command line wins over the file, as the user typed it last. */
+	if (config_apply_cmdline(cfg, line) && !err)
+		err = -EINVAL;
+	return err;
+}
+
+/* A host name fit for a directory name: letters, digits, '.', '-', '_'. */
+static void host_clean(char *s)
+{
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '.' && *s != '-')
+			*s = '_';
+}
+
+/* The crashed kernel's utsname nodename, read from its memory. */
+static bool crashed_nodename(struct vmcore *vc, char *out, size_t size)
+{
+	char uts[2][65]; /* new_utsname: sysname, nodename, ... */
+	int64_t addr, off = 0;
+	struct memsrc ms;
+
+	if (!vmcoreinfo_get(&vc->vi, "SYMBOL", "init_uts_ns", &addr))
+		return false;
+	vmcoreinfo_get(&vc->vi, "OFFSET", "uts_namespace.name", &off);
+	vmcore_memsrc(vc, &ms);
+	if (memsrc_read_virt(&ms, (uint64_t)(addr + off), uts, sizeof(uts)))
+		return false;
+	/* Reading the wrong place is likely on an unknown layout: trust
+	 * the name only if the sysname next to it looks right. */
+	uts[0][64] = uts[1][64] = 0;
+	if (strcmp(uts[0], "Linux") || !uts[1][0] || !strcmp(uts[1], "(none)"))
+		return false;
+	snprintf(out, size, "%s", uts[1]);
+	return true;
+}
+
+static int dumpdir_create(struct target *t, struct vmcore *vc,
+			  const struct kdi_config *cfg, struct capture *cap)
+{
+	char host[65] = "localhost", when[32], base[128];
+	struct tm tm;
+
+	if (cfg->hostname[0])
+		snprintf(host, sizeof(host), "%s", cfg->hostname);
+	else
+		crashed_nodename(vc, host, sizeof(host));
+	host_clean(host);
+	cap->crash_time =
+		vc->vi.has_crashtime ? (time_t)vc->vi.crashtime : time(NULL);
+	gmtime_r(&cap->crash_time, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d-%H:%M:%S", &tm);
+	snprintf(base, sizeof(base), "%s-%s", host, when);
+	return target_mkdir(t, base);
+}
+
+/* Copy the whole of memory file @fd to a sink. */
+static int copy_fill(struct sink *out, void *arg)
+{
+	int fd = *(int *)arg;
+	char buf[65536];
+	uint64_t off = 0;
+	ssize_t n;
+	int err;
+
+	while ((n = pread(fd, buf, sizeof(buf), (off_t)off)) > 0) {
+		err = sink_pwrite(out, buf, (size_t)n, off);
+		if (err)
+			return err;
+		off += (uint64_t)n;
+	}
+	if (n < 0)
+		return -errno;
+	return sink_sync(out);
+}
+
+static void dmesg_note(struct capture *cap, const char *what, int err)
+{
+	snprintf(cap->dmesg_why, sizeof(cap->dmesg_why), "%s: %s", what,
+		 strerror(-err));
+	msg("kernel log not saved: %s", cap->dmesg_why);
+}
+
+/*
+ * Extract the log into memory first: the panic line is taken from it for
+ * the summary, and every transport gets the same positioned writes.
+ */
+static void dmesg_save(struct target *t, struct vmcore *vc, struct capture *cap)
+{
+	struct memsrc ms;
+	struct stat st;
+	char *log;
+	int err, fd = memfd_create("vmcore-dmesg", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		dmesg_note(cap, "no memory file", -errno);
+		return;
+	}
+	vmcore_memsrc(vc, &ms);
+	err = dmesg_write(&ms, fd);
+	if (err)
+		dmesg_note(cap, "cannot extract the kernel log", err);
+	if (!err && !fstat(fd, &st) && st.st_size > 0) {
+		log = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			   0);
+		if (log != MAP_FAILED) {
+			summary_find_panic(cap, log, (size_t)st.st_size);
+			munmap(log, (size_t)st.st_size);
+		}
+	}
+	if (!err) {
+		err = target_save(t, "vmcore-dmesg.txt", copy_fill, &fd);
+		if (err)
+			dmesg_note(cap, "cannot write vmcore-dmesg.txt", err);
+	}
+	close(fd);
+}
+
+struct dump_job {
+	struct vmcore *vc;
+	struct capture *cap;
+	bool stream;
+	struct sink *out; /* for the stream: where flat records go */
+	uint64_t pos;
+};
+
+/* A stream sink takes its bytes in order: feed it through the position. */
+static int stream_write(void *ctx, const void *buf, size_t len)
+{
+	struct dump_job *j = ctx;
+	int err = sink_pwrite(j->out, buf, len, j->pos);
+
+	j->pos += len;
+	return err;
+}
+
+static int dump_fill(struct sink *out, void *arg)
+{
+	struct dump_job *j = arg;
+	struct sink fs;
+	struct flat fl;
+	int err, ferr;
+
+	if (!j->stream) {
+		err = dump_write(j->vc, &j->cap->opts, out, &j->cap->res);
+		return err ? err : sink_sync(out);
+	}
+	j->out = out;
+	err = flat_init(&fl, &fs, stream_write, j);
+	if (err)
+		return err;
+	err = dump_write(j->vc, &j->cap->opts, &fs, &j->cap->res);
+	ferr = flat_finish(&fl);
+	flat_free(&fl);
+	if (!err)
+		err = ferr;
+	return err ? err : sink_sync(out);
+}
+
+static int dump_save(struct target *t, struct vmcore *vc,
+		     const struct kdi_config *cfg, struct capture *cap)
+{
+	struct dump_job j = {.vc = vc, .cap = cap, .stream = !t->tp->seekable};
+	int err;
+
+	dump_opts_default(&cap->opts);
+	cap->opts.level = cfg->dump_level;
+	cap->opts.format = cfg->format;
+	cap->opts.compress = cfg->compress;
+	cap->opts.zstd_level = cfg->zstd_level;
+	msg("saving the dump (level %d) to %s/%s", cap->opts.level, t->where,
+	    t->dir);
+	err = target_save(t, j.stream ? "vmcore.flat" : "vmcore", dump_fill,
+			  &j);
+	if (err) {
+		snprintf(cap->dump_why, sizeof(cap->dump_why), "%s",
+			 strerror(-err));
+		msg("the dump is incomplete (%s): %s-incomplete is kept",
+		    cap->dump_why, j.stream ? "vmcore.flat" : "vmcore");
+	}
+	return err;
+}
+
+static int summary_fill(struct sink *out, void *arg)
+{
+	const struct capture *cap = arg;
+	char text[2048];
+	size_t len = summary_format(cap, text, sizeof(text));
+	int err = sink_pwrite(out, text, len, 0);
+
+	return err ? err : sink_sync(out);
+}
+
+static int summary_save(struct target *t, struct capture *cap)
+{
+	int err = target_save(t, "summary.txt", summary_fill, cap);
+
+	if (err)
+		msg("cannot save summary.txt in %s/%s: %s", t->where, t->dir,
+		    strerror(-err));
+	return err;
+}
+
+int worker_main(const struct kdi_config *cfg, int cfg_err)
+{
+	struct capture cap = {.start = progress_now()};
+	struct target t;
+	struct vmcore vc;
+	int err;
+
+	umask(077);
+	if (cfg_err) {
+		msg("%s has errors: not capturing (check it with "
+		    "kdumpinit check-config)",
+		    CONFIG_FILE);
+		return EXIT_USAGE;
+	}
+	modules_load(MODULES_ORDER);
+	err = target_open(&t, cfg);
+	if (err)
+		goto err_close_target;
+	err = vmcore_open(&vc, VMCORE_FILE);
+	if (err)
+		goto err_close_target;
+	snprintf(cap.release, sizeof(cap.release), "%s", vc.vi.osrelease);
+	err = dumpdir_create(&t, &vc, cfg, &cap);
+	if (err)
+		goto err_close_vmcore;
+	dmesg_save(&t, &vc, &cap);
+	err = dump_save(&t, &vc, cfg, &cap);
+	summary_save(&t, &cap);
+	if (!err)
+		msg("dump saved in %s/%s", t.where, t.dir);
+err_close_vmcore:
+	vmcore_close(&vc);
+err_close_target:
+	if (target_close(&t) && !err)
+		err = -EIO;
+	return err ? EXIT_SYSTEM : 0;
+}
