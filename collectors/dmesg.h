@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The crashed kernel's log, found from VMCOREINFO alone (no vmlinux):
+ * the lockless printk ring buffer (SYMBOL(prb), Linux 5.10 and later)
+ * or the variable-length record log_buf (Linux 3.5 to 5.9).
+ *
+ * The output is the same as `makedumpfile --dump-dmesg`, byte for byte:
+ * "[%5llu.%06lu] " then the text; a newline inside a record is followed
+ * by an indent as wide as the timestamp; bytes that are neither
+ * printable nor white space are written as \xNN (bytes from 0x80 up as
+ * \xffffffNN, as makedumpfile prints them).
+ */
+#ifndef KDI_DMESG_H
+#define KDI_DMESG_H
+
+#include "memsrc.h"
+
+/*
+ * Write the kernel log of the memory behind @ms to @fd.
+ * @return 0, or -errno with a message saying what could not be found or
+ *         read (-ENOENT: VMCOREINFO lacks an entry the log needs).
+ */
+int dmesg_write(const struct memsrc *ms, int fd);
+
+#endif
