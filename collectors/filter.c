@@ -33,6 +33,7 @@ struct filter_priv {
 	uint64_t chunk_start, chunk_n; /* pfns classifiable from pages */
 	uint64_t chunk_have;	       /* struct pages in pages (+1) */
 	uint64_t counts[PGC_NCLASSES]; /* pages left out, current pass */
+	uint64_t limit; /* no page at or above: no struct page there */
 };
 
 /* Record @text once in f->notes and say it once. */
@@ -67,20 +68,23 @@ int filter_init(struct filter *f, struct vmcore *vc, int level)
 		return -ENOMEM;
 	f->priv = p;
 	vmcore_memsrc(vc, &p->ms);
+	p->limit = vc->max_pfn;
 	pageclass_init(&p->pc, &vc->vi, level, filter_note, f);
-	if (!p->pc.scan)
-		return 0;
-	p->pages = malloc((FILTER_CHUNK + 1) * p->pc.size);
-	if (!p->pages) {
-		filter_free(f);
-		return -ENOMEM;
+	if (p->pc.scan) {
+		p->pages = malloc((FILTER_CHUNK + 1) * p->pc.size);
+		if (!p->pages) {
+			filter_free(f);
+			return -ENOMEM;
+		}
 	}
+	/* The memory model also bounds the dump at every level, as
+	 * makedumpfile's max_mapnr. */
 	err = memmodel_init(&p->mm, &p->ms, vc->max_pfn, why, sizeof(why));
 	if (err == -ENOMEM) {
 		filter_free(f);
 		return err;
 	}
-	if (err) {
+	if (err && p->pc.scan) {
 		char text[200];
 
 		snprintf(text, sizeof(text), "%s: no page left out by type",
@@ -88,6 +92,8 @@ int filter_init(struct filter *f, struct vmcore *vc, int level)
 		filter_note(f, text);
 	}
 	p->have_mm = !err;
+	if (p->have_mm)
+		p->limit = memmodel_end(&p->mm);
 	return 0;
 }
 
@@ -309,6 +315,9 @@ int filter_window(struct filter *f, uint64_t start, uint64_t count,
 	struct filter_priv *p = f->priv;
 
 	present_bits(f->vc, start, count, bits);
+	if (p && p->limit < start + count)
+		clear_range(bits, p->limit > start ? p->limit - start : 0,
+			    count);
 	if (!p || !p->pc.scan || !p->have_mm)
 		return 0;
 	if (start == 0)

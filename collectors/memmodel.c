@@ -246,3 +246,19 @@ int memmodel_page(struct memmodel *mm, uint64_t pfn, uint64_t *vaddr,
 	*vaddr = map + (pfn - sec * mm->sec_pfns) * mm->page_struct_size;
 	return 0;
 }
+
+uint64_t memmodel_end(struct memmodel *mm)
+{
+	uint64_t end = 0, map;
+
+	if (mm->kind == MM_FLAT)
+		return mm->max_pfn;
+	for (uint64_t s = 0; s < mm->nr_secs; s++) {
+		int err = section_map(mm, s, &map);
+
+		/* A section whose entry cannot be read may hold pages. */
+		if (err != -ENOENT)
+			end = (s + 1) * mm->sec_pfns;
+	}
+	return end < mm->max_pfn ? end : mm->max_pfn;
+}

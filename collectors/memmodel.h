@@ -58,4 +58,11 @@ void memmodel_free(struct memmodel *mm);
 int memmodel_page(struct memmodel *mm, uint64_t pfn, uint64_t *vaddr,
 		  uint64_t *end);
 
+/*
+ * One past the last pfn that has a struct page (the end of the last
+ * present section, at most max_pfn): makedumpfile dumps nothing beyond,
+ * as memory the kernel did not use (mem=). Reads every section entry.
+ */
+uint64_t memmodel_end(struct memmodel *mm);
+
 #endif

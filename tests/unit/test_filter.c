@@ -26,7 +26,8 @@
 #define MEMMAP (VBASE + 0x10000)    /* struct pages, at pfn 16.. */
 #define HOLE_A 1536		    /* pfns [HOLE_A, HOLE_B) not in the file */
 #define HOLE_B 1600
-#define NOSEC 2 /* section without a mem_map */
+#define NOSEC 2	  /* section without a mem_map */
+#define BEYOND 64 /* pfns in the file past the last mem_map: not dumped */
 
 /* 6.1-like layout and bits (offsets into struct page). */
 #define O_FLAGS 0
@@ -194,7 +195,7 @@ static size_t put_note(uint8_t *p, const char *name, uint32_t type,
 static int write_vmcore(void)
 {
 	static uint8_t notes[4096], prstatus[336];
-	const uint64_t load[2][2] = {{0, HOLE_A}, {HOLE_B, NPFN}};
+	const uint64_t load[2][2] = {{0, HOLE_A}, {HOLE_B, NPFN + BEYOND}};
 	Elf64_Ehdr eh = {0};
 	Elf64_Phdr ph[3] = {0};
 	uint64_t data = 4 * PS;
@@ -232,7 +233,8 @@ static int write_vmcore(void)
 	if (pwrite_all(fd, &eh, sizeof(eh), 0) ||
 	    pwrite_all(fd, ph, sizeof(ph), sizeof(eh)) ||
 	    pwrite_all(fd, notes, nsz, PS) ||
-	    pwrite_all(fd, mem, NPFN * PS, (off_t)data)) {
+	    pwrite_all(fd, mem, NPFN * PS, (off_t)data) ||
+	    ftruncate(fd, (off_t)(data + (NPFN + BEYOND) * PS))) {
 		close(fd);
 		return -EIO;
 	}
@@ -259,7 +261,7 @@ static bool want_out(enum want w, int level)
 
 static bool expected(uint64_t pfn, int level)
 {
-	if (pfn >= HOLE_A && pfn < HOLE_B)
+	if ((pfn >= HOLE_A && pfn < HOLE_B) || pfn >= NPFN)
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(scenes); i++)
 		if (pfn >= scenes[i].pfn && pfn < scenes[i].pfn + scenes[i].nr)
@@ -277,7 +279,7 @@ static int run(int level, uint64_t win, uint8_t *bits)
 	if (err)
 		return err;
 	err = filter_init(&f, &vc, level);
-	for (uint64_t s = 0; !err && s < NPFN; s += win)
+	for (uint64_t s = 0; !err && s < NPFN + BEYOND; s += win)
 		err = filter_window(&f, s, win, bits + s / 8);
 	if (!err)
 		filter_free(&f);
@@ -287,7 +289,7 @@ static int run(int level, uint64_t win, uint8_t *bits)
 
 static void test_levels(void)
 {
-	static uint8_t a[NPFN / 8], b[NPFN / 8];
+	static uint8_t a[(NPFN + BEYOND) / 8], b[(NPFN + BEYOND) / 8];
 	static const int levels[] = {0, 1, 2, 4, 8, 16, 31, 6, 24};
 
 	for (size_t l = 0; l < ARRAY_SIZE(levels); l++) {
@@ -295,9 +297,9 @@ static void test_levels(void)
 		uint64_t bad = 0;
 
 		CHECK_EQ_U(run(level, 64, a), 0);
-		CHECK_EQ_U(run(level, NPFN, b), 0);
+		CHECK_EQ_U(run(level, NPFN + BEYOND, b), 0);
 		CHECK(!memcmp(a, b, sizeof(a)));
-		for (uint64_t pfn = 0; pfn < NPFN; pfn++)
+		for (uint64_t pfn = 0; pfn < NPFN + BEYOND; pfn++)
 			if (((a[pfn / 8] >> (pfn % 8)) & 1) !=
 			    expected(pfn, level)) {
 				if (!bad++)
