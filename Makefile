@@ -34,7 +34,8 @@ HOST_LIBS   := -lzstd
 SRCS      := $(wildcard common/*.c collectors/*.c init/*.c transports/*.c)
 # What the host unit tests link: the code that needs no sysroot library
 # but zstd. PID 1, the commands and the transports are tested in QEMU.
-CORE_SRCS := $(wildcard common/*.c collectors/*.c) init/config.c
+CORE_SRCS := $(wildcard common/*.c collectors/*.c) init/config.c \
+             init/config_parse.c
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
 HOST_OBJS := $(CORE_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

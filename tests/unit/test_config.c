@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config parser: what users write in /etc/kdumpinit.conf and on the
+ * kernel command line, and the messages they get when it is wrong.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+
+static char errs[16384];
+static char conf_path[64];
+static int saved_fd = -1;
+static FILE *err_file;
+
+/* Collect what the parser prints on stderr. */
+static void errs_begin(void)
+{
+	fflush(stderr);
+	err_file = tmpfile();
+	saved_fd = dup(2);
+	dup2(fileno(err_file), 2);
+}
+
+static const char *errs_end(void)
+{
+	size_t n;
+
+	dup2(saved_fd, 2);
+	close(saved_fd);
+	rewind(err_file);
+	n = fread(errs, 1, sizeof(errs) - 1, err_file);
+	errs[n] = 0;
+	fclose(err_file);
+	return errs;
+}
+
+static void conf_write(const char *text)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(conf_path, "/tmp/kdi-test-conf-XXXXXX");
+	fd = mkstemp(conf_path);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Parse @text as a file; its stderr goes to errs. */
+static int conf_parse(struct kdi_config *cfg, const char *text)
+{
+	int err;
+
+	config_defaults(cfg);
+	conf_write(text);
+	errs_begin();
+	err = config_parse_file(cfg, conf_path);
+	errs_end();
+	unlink(conf_path);
+	return err;
+}
+
+/* Does errs hold "kdumpinit: <conf_path>:<rest>"? */
+static int has_err(const char *rest)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "kdumpinit: %s:%s", conf_path, rest);
+	return strstr(errs, want) != NULL;
+}
+
+static void test_defaults(void)
+{
+	struct kdi_config c;
+
+	config_defaults(&c);
+	CHECK_EQ_U(c.target, TARGET_NONE);
+	CHECK_STR(c.target_path, "/var/crash");
+	CHECK_EQ_U(c.dump_level, 31);
+	CHECK_EQ_U(c.compress, DUMP_COMPRESS_ZSTD);
+	CHECK_EQ_U(c.zstd_level, 1);
+	CHECK_EQ_U(c.format, DUMP_KDUMP);
+	CHECK_EQ_U(c.device_timeout, 30);
+	CHECK_EQ_U(c.dump_timeout, 0);
+	CHECK_EQ_U(c.failure_action, ACTION_REBOOT);
+	CHECK_EQ_U(c.final_action, ACTION_REBOOT);
+	CHECK_EQ_U(c.ssh_port, 22);
+	CHECK_STR(c.hostname, "");
+}
+
+static void test_full_file(void)
+{
+	struct kdi_config c;
+	int err = conf_parse(&c, "# a dump config\n"
+				 "\n"
+				 "xfs UUID=1234-abcd   # the dump disk\n"
+				 "path /srv/dumps\n"
+				 "dump_level 17\n"
+				 "compress none\n"
+				 "zstd_level 19\n"
+				 "  device_timeout\t90  \r\n"
+				 "dump_timeout 600\n"
+				 "format elf\n"
+				 "hostname web-1.example\n"
+				 "extra_modules nvme ahci\n"
+				 "extra_modules ahci sd_mod\n"
+				 "failure_action poweroff\n"
+				 "final_action halt\n");
+
+	CHECK_EQ_U(err, 0);
+	CHECK_STR(errs, "");
+	CHECK_EQ_U(c.target, TARGET_LOCAL);
+	CHECK_STR(c.target_type, "xfs");
+	CHECK_STR(c.target_device, "UUID=1234-abcd");
+	CHECK_STR(c.target_path, "/srv/dumps");
+	CHECK_EQ_U(c.dump_level, 17);
+	CHECK_EQ_U(c.compress, DUMP_COMPRESS_NONE);
+	CHECK_EQ_U(c.zstd_level, 19);
+	CHECK_EQ_U(c.device_timeout, 90);
+	CHECK_EQ_U(c.dump_timeout, 600);
+	CHECK_EQ_U(c.format, DUMP_ELF);
+	CHECK_STR(c.hostname, "web-1.example");
+	CHECK_EQ_U(c.n_extra_modules, 3);
+	CHECK_STR(c.extra_modules[0], "nvme");
+	CHECK_STR(c.extra_modules[2], "sd_mod");
+	CHECK_EQ_U(c.failure_action, ACTION_POWEROFF);
+	CHECK_EQ_U(c.final_action, ACTION_HALT);
+}
+
+/* Every bad line is reported with file, line and reason, not just the
+ * first, and a bad value leaves the default in place. */
+static void test_errors_all_reported(void)
+{
+	struct kdi_config c;
+	int err = conf_parse(&c, "ext4 LABEL=dumps\n"
+				 "dump_level 40\n"
+				 "zstd_level 0\n"
+				 "failure_action shell\n"
+				 "frobnicate 1\n"
+				 "device_timeout 010x\n"
+				 "path relative/dir\n"
+				 "raw /dev/sdb1\n");
+
+	CHECK_EQ_U(err, (unsigned long long)-EINVAL);
+	CHECK(has_err("2: dump_level 40: must be 0..31\n"));
+	CHECK(has_err("3: zstd_level 0: must be 1..19\n"));
+	CHECK(has_err("4: failure_action shell: not possible"));
+	CHECK(has_err("5: frobnicate 1: unknown directive"));
+	CHECK(has_err("6: device_timeout 010x: must be a number"));
+	CHECK(has_err("7: path relative/dir: must be an absolute path"));
+	CHECK(has_err("8: raw /dev/sdb1: not supported"));
+	CHECK_EQ_U(c.dump_level, 31);
+	CHECK_EQ_U(c.zstd_level, 1);
+	CHECK_STR(c.target_path, "/var/crash");
+	CHECK_STR(c.target_device, "LABEL=dumps");
+}
+
+static void test_numbers_decimal_only(void)
+{
+	struct kdi_config c;
+
+	CHECK_EQ_U(conf_parse(&c, "ext4 /dev/vdb\ndump_level 010\n"), 0);
+	CHECK_EQ_U(c.dump_level, 10);
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\ndump_level 0x1f\n"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\ndump_level -1\n"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\ndump_level\n"));
+	CHECK(has_err("2: dump_level: needs a value"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\ndump_level 1 2\n"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\n"
+			     "dump_timeout 99999999999999999999999\n"));
+	CHECK(has_err("2: dump_timeout 99999999999999999999999: must be"));
+	CHECK_EQ_U(c.dump_timeout, 0);
+}
+
+static void test_long_line_refused(void)
+{
+	struct kdi_config c;
+	char text[3 * CONFIG_LINE_MAX];
+	int n;
+
+	n = snprintf(text, sizeof(text), "ext4 /dev/vdb\nhostname ");
+	memset(text + n, 'a', 2000);
+	strcpy(text + n + 2000, "\ndump_level 5\ndump_level 99\n");
+	CHECK(conf_parse(&c, text));
+	CHECK(has_err("2: line longer than 1023 bytes"));
+	/* The lines after it are still read, with the right numbers. */
+	CHECK_EQ_U(c.dump_level, 5);
+	CHECK(has_err("4: dump_level 99: must be 0..31"));
+	CHECK_STR(c.hostname, "");
+}
+
+static void test_targets(void)
+{
+	struct kdi_config c;
+
+	CHECK_EQ_U(conf_parse(&c, "nfs nfs.example:/exports/crash\n"), 0);
+	CHECK_EQ_U(c.target, TARGET_NFS);
+	CHECK_STR(c.nfs_server, "nfs.example");
+	CHECK_STR(c.nfs_export, "/exports/crash");
+	CHECK_EQ_U(conf_parse(&c, "nfs [fd00::1]:/e\n"), 0);
+	CHECK_STR(c.nfs_server, "fd00::1");
+	CHECK_EQ_U(conf_parse(&c, "ssh kdump@backup.example\n"
+				  "ssh_port 2222\n"
+				  "sshkey /root/.ssh/id_kdump\n"
+				  "known_hosts /etc/kdumpinit/known_hosts\n"),
+		   0);
+	CHECK_EQ_U(c.target, TARGET_SSH);
+	CHECK_STR(c.ssh_user, "kdump");
+	CHECK_STR(c.ssh_host, "backup.example");
+	CHECK_EQ_U(c.ssh_port, 2222);
+	CHECK_STR(c.sshkey, "/root/.ssh/id_kdump");
+	CHECK_STR(c.known_hosts, "/etc/kdumpinit/known_hosts");
+
+	CHECK(conf_parse(&c, "ext4 UUID=a\nxfs UUID=b\n"));
+	CHECK(has_err("2: xfs UUID=b: only one target is allowed"));
+	CHECK_STR(c.target_device, "UUID=a");
+	CHECK(conf_parse(&c, "ext4 sdb1\n"));
+	CHECK(has_err("1: ext4 sdb1: the device must be"));
+	CHECK(conf_parse(&c, "nfs server/export\n"));
+	CHECK(conf_parse(&c, "ssh backup.example\n"));
+	CHECK(has_err("1: ssh backup.example: must be USER@HOST"));
+	CHECK(conf_parse(&c, "path /var/crash\n"));
+	CHECK(strstr(errs, ": no dump target"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\nextra_modules ext4.ko\n"));
+	CHECK(has_err("2: extra_modules ext4.ko: 'ext4.ko' is not a module"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\npath /var/../etc\n"));
+}
+
+static void test_core_collector(void)
+{
+	struct kdi_config c;
+
+	/* RHEL's default line. */
+	CHECK_EQ_U(conf_parse(&c, "ext4 /dev/vdb\ncompress none\ncore_collector"
+				  " makedumpfile -l --message-level 7 -d 31\n"),
+		   0);
+	CHECK_EQ_U(c.compress, DUMP_COMPRESS_ZSTD);
+	CHECK_EQ_U(c.dump_level, 31);
+	CHECK(has_err("3: core_collector makedumpfile -l --message-level 7 "
+		      "-d 31: warning: -l: writing zstd instead"));
+	CHECK_EQ_U(conf_parse(&c, "ext4 /dev/vdb\ncore_collector "
+				  "/usr/sbin/makedumpfile -zF -d1\n"),
+		   0);
+	CHECK_STR(errs, "");
+	CHECK_EQ_U(c.compress, DUMP_COMPRESS_ZSTD);
+	CHECK_EQ_U(c.dump_level, 1);
+	/* makedumpfile's defaults when an option is absent. */
+	CHECK_EQ_U(conf_parse(&c, "ext4 /dev/vdb\n"
+				  "core_collector makedumpfile -E\n"),
+		   0);
+	CHECK_EQ_U(c.format, DUMP_ELF);
+	CHECK_EQ_U(c.compress, DUMP_COMPRESS_NONE);
+	CHECK_EQ_U(c.dump_level, 0);
+
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\n"
+			     "core_collector makedumpfile -c -d 11,31\n"));
+	CHECK(has_err("2: core_collector makedumpfile -c -d 11,31: -d 11,31: "
+		      "give one dump level"));
+	CHECK_EQ_U(c.dump_level, 31);
+	CHECK_EQ_U(c.compress, DUMP_COMPRESS_ZSTD);
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\n"
+			     "core_collector makedumpfile --num-threads 4\n"));
+	CHECK(strstr(errs, "option --num-threads is not supported"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\n"
+			     "core_collector makedumpfile -d 32\n"));
+	CHECK(conf_parse(&c,
+			 "ext4 /dev/vdb\ncore_collector makedumpfile -d\n"));
+	CHECK(conf_parse(&c,
+			 "ext4 /dev/vdb\ncore_collector makedumpfile -X\n"));
+	CHECK(conf_parse(&c, "ext4 /dev/vdb\ncore_collector cp\n"));
+	CHECK(has_err("2: core_collector cp: only makedumpfile"));
+}
+
+static void test_comments(void)
+{
+	struct kdi_config c;
+
+	CHECK_EQ_U(conf_parse(&c, "ext4 /dev/vdb\n"
+				  "path /var/crash#1 # where\n"
+				  "  # indented comment\n"
+				  "#dump_level 40\n"),
+		   0);
+	CHECK_STR(c.target_path, "/var/crash#1");
+	CHECK_EQ_U(c.dump_level, 31);
+}
+
+static void test_cmdline(void)
+{
+	struct kdi_config c;
+	int err;
+
+	config_defaults(&c);
+	errs_begin();
+	err = config_apply_cmdline(
+		&c, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kdumpinit.dump_level=1 "
+		    "kdumpinit.extra_modules=\"nvme ahci\" quiet "
+		    "\"kdumpinit.path=/a b\" kdumpinit.ext4=UUID=9 "
+		    "kdumpinit.final_action=poweroff\n");
+	errs_end();
+	CHECK_EQ_U(err, (unsigned long long)-EINVAL);
+	CHECK_EQ_U(c.dump_level, 1);
+	CHECK_EQ_U(c.n_extra_modules, 2);
+	CHECK_STR(c.extra_modules[1], "ahci");
+	CHECK(strstr(errs, "kdumpinit: kernel command line: path /a b: takes "
+			   "one value"));
+	CHECK_STR(c.target_device, "UUID=9");
+	CHECK_EQ_U(c.final_action, ACTION_POWEROFF);
+
+	config_defaults(&c);
+	errs_begin();
+	err = config_apply_cmdline(&c, "kdumpinit.dump_level=77 kdumpinit.x");
+	errs_end();
+	CHECK_EQ_U(err, (unsigned long long)-EINVAL);
+	CHECK(strstr(errs,
+		     "kernel command line: dump_level 77: must be 0..31"));
+	CHECK(strstr(errs, "kernel command line: kdumpinit.x: must be"));
+	CHECK_EQ_U(c.dump_level, 31);
+
+	config_defaults(&c);
+	CHECK_EQ_U(config_apply_cmdline(&c, "ro quiet splash"), 0);
+	CHECK_EQ_U(config_apply_cmdline(&c, ""), 0);
+}
+
+static void test_missing_file(void)
+{
+	struct kdi_config c;
+	int err;
+
+	config_defaults(&c);
+	errs_begin();
+	err = config_parse_file(&c, "/nonexistent/kdumpinit.conf");
+	errs_end();
+	CHECK_EQ_U(err, (unsigned long long)-ENOENT);
+	CHECK(strstr(errs, "cannot read /nonexistent/kdumpinit.conf"));
+}
+
+static void test_summary(void)
+{
+	struct kdi_config c;
+	char small[16], buf[1024];
+	size_t n;
+
+	conf_parse(&c, "ssh root@10.0.0.2\nextra_modules virtio_net e1000\n"
+		       "hostname h1\n");
+	n = config_summary(&c, buf, sizeof(buf));
+	CHECK_EQ_U(n, strlen(buf));
+	CHECK(strstr(buf, "target=ssh device=root@10.0.0.2 path=/var/crash "));
+	CHECK(strstr(buf, " ssh_user=root ssh_host=10.0.0.2 ssh_port=22 "));
+	CHECK(strstr(buf, " dump_level=31 format=kdump compress=zstd "));
+	CHECK(strstr(buf, " hostname=h1 extra_modules=virtio_net,e1000"));
+	CHECK(!strchr(buf, '\n'));
+	CHECK_EQ_U(config_summary(&c, small, sizeof(small)), n);
+	CHECK_EQ_U(strlen(small), sizeof(small) - 1);
+}
+
+int main(void)
+{
+	RUN(test_defaults);
+	RUN(test_full_file);
+	RUN(test_errors_all_reported);
+	RUN(test_numbers_decimal_only);
+	RUN(test_long_line_refused);
+	RUN(test_targets);
+	RUN(test_core_collector);
+	RUN(test_comments);
+	RUN(test_cmdline);
+	RUN(test_missing_file);
+	RUN(test_summary);
+	CHECK_EXIT();
+}
