@@ -37,7 +37,6 @@ struct kdi_config {
 	char target_type[16];
 	char target_device[256];
 	char target_path[256]; /* "path", absolute; default /var/crash */
-	int target_line;       /* line of the target directive, for messages */
 
 	/* nfs: target_device split into server and export. */
 	char nfs_server[256];
