@@ -87,16 +87,37 @@ static void out_record(struct out *o, uint64_t ts_nsec, const uint8_t *text,
 	out_put(o, "\n", 1);
 }
 
+/*
+ * Read one of the log's arrays. A filtered dump leaves out zero pages
+ * (and an unfilled ring has some): those read as zeros, as makedumpfile
+ * reads them, and a zero descriptor is skipped as not committed.
+ */
 static void *read_array(const struct memsrc *ms, uint64_t vaddr, uint64_t size,
 			const char *what, int *err)
 {
-	void *p = malloc(size ? size : 1);
+	uint8_t *p = malloc(size ? size : 1);
+	uint64_t ps = ms->vi->page_size, done = 0, got = 0;
 
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	*err = memsrc_read_virt(ms, vaddr, p, size);
+	*err = 0;
+	while (!*err && done < size) {
+		uint64_t n = ps - (vaddr + done) % ps;
+
+		if (n > size - done)
+			n = size - done;
+		*err = memsrc_read_virt(ms, vaddr + done, p + done, n);
+		got += !*err;
+		if (*err == -ENOENT) {
+			memset(p + done, 0, n);
+			*err = 0;
+		}
+		done += n;
+	}
+	if (!*err && !got && size)
+		*err = -ENOENT; /* none of it: the pointer is wrong */
 	if (*err) {
 		msg("cannot read the kernel log's %s at 0x%llx: %s", what,
 		    (unsigned long long)vaddr, strerror(-*err));
