@@ -132,6 +132,7 @@ static int parse_fixed(struct vmcoreinfo *vi)
 
 int vmcoreinfo_parse(struct vmcoreinfo *vi, const char *text, size_t len)
 {
+	static unsigned long serial;
 	int err;
 
 	memset(vi, 0, sizeof(*vi));
@@ -144,6 +145,7 @@ int vmcoreinfo_parse(struct vmcoreinfo *vi, const char *text, size_t len)
 	vi->text[len] = '\0';
 	vi->size = len;
 	err = parse_fixed(vi);
+	vi->serial = ++serial;
 	if (err)
 		vmcoreinfo_free(vi);
 	return err;

@@ -20,6 +20,7 @@ struct vmcoreinfo {
 	uint64_t kerneloffset; /* KASLR offset, 0 when absent */
 	int64_t crashtime;     /* seconds since the epoch, 0 when absent */
 	bool has_crashtime;
+	unsigned long serial; /* unique per parse: a key for derived caches */
 };
 
 /*
