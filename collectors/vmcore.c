@@ -338,8 +338,8 @@ static bool win_map(struct vmcore *vc, uint64_t off, uint64_t len)
 	vc->win_len = vc->file_size - start < VMCORE_WINDOW
 			      ? vc->file_size - start
 			      : VMCORE_WINDOW;
-	p = mmap(NULL, vc->win_len, PROT_READ, MAP_SHARED, vc->fd,
-		 (off_t)start);
+	p = mmap(NULL, vc->win_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+		 vc->fd, (off_t)start);
 	if (p == MAP_FAILED)
 		return false;
 	/* Pages are read once, in order: let the kernel read ahead and
