@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kdumpinit info FILE: what a vmcore or dump is: format, kernel, crash
+ * time, dump level, pages, compression, completeness, and the panic line
+ * of its kernel log.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dmesg.h"
+#include "kdump_read.h"
+#include "util.h"
+#include "vmcore.h"
+
+/* Lines that say why the kernel went down; the last one wins. */
+static const char *const panic_marks[] = {
+	"Kernel panic - not syncing",
+	"sysrq: Trigger a crash",
+	"SysRq : Trigger a crash",
+};
+
+static bool is_panic_line(const char *s, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(panic_marks); i++)
+		if (memmem(s, len, panic_marks[i], strlen(panic_marks[i])))
+			return true;
+	return false;
+}
+
+/* The kernel log goes through dmesg_write() into a memory file, then the
+ * last panic line is picked out. */
+static void print_panic_line(const struct memsrc *ms)
+{
+	int fd = memfd_create("kdumpinit-dmesg", MFD_CLOEXEC);
+	off_t len;
+	char *log, *line, *best = NULL;
+	size_t best_len = 0;
+
+	if (fd < 0 || !ms->vi || dmesg_write(ms, fd)) {
+		printf("panic:       (kernel log not readable)\n");
+		goto out;
+	}
+	len = lseek(fd, 0, SEEK_END);
+	log = len > 0 ? mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0)
+		      : MAP_FAILED;
+	if (log == MAP_FAILED) {
+		printf("panic:       (empty kernel log)\n");
+		goto out;
+	}
+	for (line = log; line < log + len;) {
+		char *nl = memchr(line, '\n', (size_t)(log + len - line));
+		size_t n =
+			nl ? (size_t)(nl - line) : (size_t)(log + len - line);
+
+		if (is_panic_line(line, n)) {
+			best = line;
+			best_len = n;
+		}
+		line += n + 1;
+	}
+	if (best)
+		printf("panic:       %.*s\n", (int)best_len, best);
+	else
+		printf("panic:       (no panic line in the kernel log)\n");
+	munmap(log, (size_t)len);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+static void print_time(int64_t t, bool known)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[64];
+
+	if (!known || !gmtime_r(&tt, &tm) ||
+	    !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		printf("crash time:  unknown\n");
+	else
+		printf("crash time:  %s\n", buf);
+}
+
+static const char *compression(uint32_t status)
+{
+	if (status & KDUMP_ZSTD)
+		return "zstd";
+	if (status & KDUMP_ZLIB)
+		return "zlib";
+	if (status & KDUMP_LZO)
+		return "lzo";
+	if (status & KDUMP_SNAPPY)
+		return "snappy";
+	return "none";
+}
+
+static int info_kdump(const char *path)
+{
+	struct kdump_file kf;
+	struct memsrc ms;
+	bool complete;
+
+	if (kdump_open(&kf, path))
+		return EXIT_SYSTEM;
+	complete = !(kf.h.status & KDUMP_INCOMPLETE) &&
+		   (!kf.flat || kf.flat_ended);
+	printf("format:      kdump-compressed%s\n",
+	       kf.flat ? " (flattened: rebuild with makedumpfile -R)" : "");
+	printf("kernel:      %s\n", kf.h.release);
+	print_time(kf.h.tv_sec, kf.h.tv_sec != 0);
+	printf("dump level:  %d\n", kf.h.dump_level);
+	printf("pages:       %llu present, %llu stored\n",
+	       (unsigned long long)kf.pages_present,
+	       (unsigned long long)kf.pages_dumped);
+	printf("compression: %s\n", compression(kf.h.status));
+	printf("status:      %s\n",
+	       complete ? "complete"
+	       : kf.flat && !kf.flat_ended
+		       ? "INCOMPLETE (flattened stream cut short)"
+		       : "INCOMPLETE (the dump was cut short)");
+	kdump_memsrc(&kf, &ms);
+	print_panic_line(&ms);
+	kdump_close(&kf);
+	return 0;
+}
+
+static int info_elf(const char *path)
+{
+	struct vmcore vc;
+	struct memsrc ms;
+	uint64_t pages = 0, holes = 0;
+
+	if (vmcore_open(&vc, path))
+		return EXIT_SYSTEM;
+	for (unsigned int i = 0; i < vc.nsegs; i++) {
+		pages += vc.segs[i].filesz / vc.page_size;
+		holes += (vc.segs[i].memsz - vc.segs[i].filesz) / vc.page_size;
+	}
+	printf("format:      ELF vmcore\n");
+	printf("kernel:      %s\n", vc.vi.osrelease);
+	print_time(vc.vi.crashtime, vc.vi.has_crashtime);
+	printf("dump level:  not recorded in ELF\n");
+	printf("pages:       %llu present, %llu stored\n",
+	       (unsigned long long)(pages + holes), (unsigned long long)pages);
+	printf("compression: none\n");
+	printf("status:      complete\n");
+	vmcore_memsrc(&vc, &ms);
+	print_panic_line(&ms);
+	vmcore_close(&vc);
+	return 0;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: kdumpinit info FILE\n");
+		return EXIT_USAGE;
+	}
+	if (access(argv[1], R_OK)) {
+		msg("cannot read %s: %s", argv[1], strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (kdump_probe(argv[1]))
+		return info_kdump(argv[1]);
+	return info_elf(argv[1]);
+}
