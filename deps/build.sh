@@ -171,9 +171,16 @@ build_libzstd() {
 }
 
 # libssh's mbedTLS backend needs the crypto library only, but its CMake
-# module looks for all three.
+# module looks for all three. libssh registers pthread locks with its
+# crypto library and fails to initialise when mbedTLS has no threading.
 build_mbedtls() {
 	t=$1
+	cfg=$t/include/mbedtls/config.h
+	sed -i -e 's|^//\(#define MBEDTLS_THREADING_C\)$|\1|' \
+		-e 's|^//\(#define MBEDTLS_THREADING_PTHREAD\)$|\1|' \
+		-e 's|^#define MBEDTLS_SELF_TEST$|/* & */|' "$cfg"
+	[ "$(grep -c '^#define MBEDTLS_THREADING_\(C\|PTHREAD\)$' "$cfg")" = 2 ] ||
+		fail "cannot enable threading in $cfg"
 	run make -C "$t/library" -j "$JOBS" static CC="$CC" CFLAGS="$OPT"
 	cp "$t/library/libmbedcrypto.a" "$t/library/libmbedx509.a" \
 		"$t/library/libmbedtls.a" "$STAGE/lib/"
