@@ -35,42 +35,15 @@
 /* What the capture kernel must not inherit: the running system's root and
  * init, memory options sized for the whole machine, and what we add. */
 static const char *const cmdline_drop[] = {
-	"BOOT_IMAGE",
-	"initrd",
-	"root",
-	"rootflags",
-	"rootfstype",
-	"rootwait",
-	"ro",
-	"rw",
-	"init",
-	"rdinit",
-	"resume",
-	"resume_offset",
-	"crashkernel",
-	"mem",
-	"hugepages",
-	"hugepagesz",
-	"default_hugepagesz",
-	"hugetlb_cma",
-	"cma",
-	"slub_debug",
-	"log_buf_len",
-	"kfence.sample_interval",
-	"quiet",
-	"splash",
-	"nr_cpus",
-	"maxcpus",
-	"irqpoll",
-	"reset_devices",
-	"panic",
-	"numa",
-	"mce",
-	"cgroup_disable",
-	"transparent_hugepage",
-	"acpi_no_memhotplug",
-	"novmcoredd",
-	"hest_disable",
+	/* clang-format off */
+	"BOOT_IMAGE", "initrd", "root", "rootflags", "rootfstype", "rootwait",
+	"ro", "rw", "init", "rdinit", "resume", "resume_offset", "crashkernel",
+	"mem", "hugepages", "hugepagesz", "default_hugepagesz", "hugetlb_cma",
+	"cma", "slub_debug", "log_buf_len", "kfence.sample_interval", "quiet",
+	"splash", "nomodule", "nr_cpus", "maxcpus", "irqpoll", "reset_devices",
+	"panic", "numa", "mce", "cgroup_disable", "transparent_hugepage",
+	"acpi_no_memhotplug", "novmcoredd", "hest_disable",
+	/* clang-format on */
 };
 
 /* One CPU, devices reset, no memory hotplug, no NUMA: the capture kernel
@@ -116,6 +89,9 @@ static int cmdline_build(const char *base, const char *append, char *out,
 		q = false;
 		for (len = 0; s[len] && (q || !strchr(" \t\n", s[len])); len++)
 			q ^= s[len] == '"';
+		/* What follows "--" is for the running system's init. */
+		if (len == 2 && !strncmp(s, "--", 2))
+			break;
 		if (!word_dropped(s, len))
 			add_word(out, size, s, len);
 		s += len;
