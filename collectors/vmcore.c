@@ -238,9 +238,16 @@ int vmcore_open(struct vmcore *vc, const char *path)
 	}
 	vc->file_size = (uint64_t)st.st_size;
 	err = -EINVAL;
+	memset(&eh, 0, sizeof(eh));
+	if (pread(vc->fd, &eh, sizeof(eh), 0) < SELFMAG ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+		bad(vc, "no ELF magic (a kdump-compressed dump or another "
+			"file?)");
+		goto err_close;
+	}
 	if (vc->file_size < sizeof(eh) ||
 	    pread_all(vc->fd, &eh, sizeof(eh), 0)) {
-		bad(vc, "shorter than an ELF header (truncated or empty)");
+		bad(vc, "shorter than an ELF header (truncated copy?)");
 		goto err_close;
 	}
 	err = check_ehdr(vc, &eh);
