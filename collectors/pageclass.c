@@ -81,6 +81,8 @@ static void offsets_init(struct pageclass *pc, const struct vmcoreinfo *vi)
 		pc->type = pc->mapcount;
 	pc->private_ = get(vi, "OFFSET", "page.private");
 	pc->head = get(vi, "OFFSET", "page.compound_head");
+	if (!pc->head.ok) /* its name from Linux 7.1 on */
+		pc->head = get(vi, "OFFSET", "page.compound_info");
 	pc->head_mask = get(vi, "NUMBER", "PG_head_mask");
 	pc->hugetlb_val = get(vi, "NUMBER", "PAGE_HUGETLB_MAPCOUNT_VALUE");
 	pc->pg_hugetlb = get(vi, "NUMBER", "PG_hugetlb");

@@ -2,11 +2,11 @@
 """Compare the dumped-page sets (2nd bitmaps) of two kdump-compressed
 files, e.g. kdumpinit's and makedumpfile's dump of the same vmcore.
 
-usage: filter-compare.py A B [--allow PFN[-PFN]...]
+usage: filter-compare.py [--subset] A B
 Prints the number of pages each keeps and, when they differ, the counts
 and first pfns kept by only one of them; exits 0 when the sets are equal
-(pfns named by --allow, documented exceptions, are left out of the
-comparison), 1 when not, 2 on a bad file.
+(with --subset: when A keeps no page that B leaves out), 1 when not, 2 on
+a bad file. Pfns past the smaller max_mapnr are not compared.
 """
 import struct
 import sys
@@ -32,14 +32,6 @@ def read_bitmap2(path):
     return max_mapnr, int.from_bytes(bmp, 'little')
 
 
-def parse_allow(args):
-    allow = set()
-    for a in args:
-        lo, _, hi = a.partition('-')
-        allow.update(range(int(lo, 0), int(hi or lo, 0) + 1))
-    return allow
-
-
 def pfns(x, limit=8):
     out = []
     while x and len(out) < limit:
@@ -50,31 +42,30 @@ def pfns(x, limit=8):
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    subset = args[:1] == ['--subset']
+    if subset:
+        args = args[1:]
+    if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    allow = parse_allow(sys.argv[4:] if sys.argv[3:4] == ['--allow']
-                        else [])
     try:
-        na, a = read_bitmap2(sys.argv[1])
-        nb, b = read_bitmap2(sys.argv[2])
+        na, a = read_bitmap2(args[0])
+        nb, b = read_bitmap2(args[1])
     except (OSError, ValueError) as e:
         print(e, file=sys.stderr)
         return 2
     n = min(na, nb)
     mask = (1 << n) - 1
-    for p in allow:
-        mask &= ~(1 << p)
     a &= mask
     b &= mask
     print(f'kept: {bin(a).count("1")} (A) {bin(b).count("1")} (B) '
           f'of {n} pfns')
-    if a == b:
-        return 0
     only_a, only_b = a & ~b, b & ~a
-    print(f'only A: {bin(only_a).count("1")} [{pfns(only_a)}]')
-    print(f'only B: {bin(only_b).count("1")} [{pfns(only_b)}]')
-    return 1
+    if only_a or only_b:
+        print(f'only A: {bin(only_a).count("1")} [{pfns(only_a)}]')
+        print(f'only B: {bin(only_b).count("1")} [{pfns(only_b)}]')
+    return 1 if only_a or (only_b and not subset) else 0
 
 
 sys.exit(main())

@@ -126,6 +126,25 @@ static void test_pg_hugetlb(void)
 	vmcoreinfo_free(&vi);
 }
 
+/* Linux 7.1 renamed page.compound_head to page.compound_info. */
+static void test_compound_info(void)
+{
+	static const char text[] =
+		"OSRELEASE=7.1\nPAGESIZE=4096\nSIZE(page)=64\n"
+		"OFFSET(page.flags)=0\nOFFSET(page.mapping)=24\n"
+		"OFFSET(page.compound_info)=8\n";
+	struct vmcoreinfo vi;
+	struct pageclass pc;
+	uint64_t nr;
+
+	init(&pc, &vi, text, 8);
+	put(0, 24, 1, 8);
+	CHECK_EQ_U(of(&pc, 5, &nr), PGC_USER);
+	put(0, 8, 0xffffea0000000001ull, 8);
+	CHECK_EQ_U(of(&pc, 5, &nr), PGC_KEEP);
+	vmcoreinfo_free(&vi);
+}
+
 static void test_bit_slab(void)
 {
 	struct vmcoreinfo vi;
@@ -172,6 +191,7 @@ int main(void)
 	RUN(test_byte_types);
 	RUN(test_pg_hugetlb);
 	RUN(test_bit_slab);
+	RUN(test_compound_info);
 	RUN(test_missing_entries);
 	CHECK_EXIT();
 }
