@@ -5,7 +5,8 @@
  * one page of each class makedumpfile knows. Each dump level must leave
  * out exactly the pages of its classes (hwpoison and offline always),
  * free blocks and compound pages as a whole even across window edges,
- * and give the same bits whatever the window size.
+ * and give the same bits whatever the window size; the same machine
+ * described as FLATMEM gives the same answers where both have a map.
  */
 #include <elf.h>
 #include <errno.h>
@@ -45,13 +46,15 @@
 #define PG_SWAPBACKED 19
 #define PG_HWPOISON 23
 
+static const char vmci_sparse[] =
+	"SYMBOL(mem_section)=ffffea0000005000\nLENGTH(mem_section)=65536\n"
+	"SIZE(mem_section)=16\nOFFSET(mem_section.section_mem_map)=0\n"
+	"NUMBER(SECTION_SIZE_BITS)=22\nNUMBER(MAX_PHYSMEM_BITS)=46\n";
+static const char vmci_flat[] = "SYMBOL(mem_map)=ffffea0000007000\n";
 static const char vmci[] =
 	"OSRELEASE=6.1.0-kdi-filter\nPAGESIZE=4096\nCRASHTIME=1700000000\n"
 	"SYMBOL(init_top_pgt)=ffffffff80001000\nNUMBER(phys_base)=0\n"
 	"KERNELOFFSET=0\nNUMBER(pgtable_l5_enabled)=0\n"
-	"SYMBOL(mem_section)=ffffea0000005000\nLENGTH(mem_section)=65536\n"
-	"SIZE(mem_section)=16\nOFFSET(mem_section.section_mem_map)=0\n"
-	"NUMBER(SECTION_SIZE_BITS)=22\nNUMBER(MAX_PHYSMEM_BITS)=46\n"
 	"SIZE(page)=64\nOFFSET(page.flags)=0\nOFFSET(page._refcount)=52\n"
 	"OFFSET(page.mapping)=24\nOFFSET(page.lru)=8\n"
 	"OFFSET(page._mapcount)=48\nOFFSET(page.private)=40\n"
@@ -66,7 +69,7 @@ static const char vmci[] =
 
 /* The classes, as makedumpfile defines them; the expectation below
  * follows from these and the level bits, not from the code. */
-enum want { KEEP, FREE, CACHE, CACHE_PRI, USER, ALWAYS };
+enum want { KEEP, FREE, CACHE, CACHE_PRI, USER, ALWAYS, NOMAP_FREE };
 
 struct scene {
 	uint64_t pfn, nr;
@@ -74,26 +77,27 @@ struct scene {
 };
 
 static const struct scene scenes[] = {
-	{128, 128, FREE},    /* order 7 across the 64-pfn window edges */
-	{300, 1, CACHE},     /* lru, file mapping */
-	{301, 1, CACHE_PRI}, /* lru + private */
-	{302, 1, USER},	     /* lru, anonymous: user, not cache */
-	{303, 1, KEEP},	     /* slab with an odd mapping: not anon */
-	{304, 4, CACHE},     /* order-2 file folio, tails follow */
-	{310, 2, KEEP},	     /* plain compound page, tail kept */
-	{400, 1, ALWAYS},    /* hwpoison */
-	{401, 1, ALWAYS},    /* offline */
-	{402, 1, KEEP},	     /* "buddy" of impossible order 11 */
-	{420, 1, CACHE},     /* swap cache (swapbacked) */
-	{421, 1, KEEP},	     /* swapcache bit without swapbacked */
-	{512, 512, USER},    /* hugetlbfs order 9 */
-	{1100, 4, FREE},     /* order 2 */
-	{3072, 1024, FREE},  /* order 10, a whole section */
-	{2100, 1, KEEP},     /* buddy-looking, but its section has no map */
+	{128, 128, FREE},      /* order 7 across the 64-pfn window edges */
+	{300, 1, CACHE},       /* lru, file mapping */
+	{301, 1, CACHE_PRI},   /* lru + private */
+	{302, 1, USER},	       /* lru, anonymous: user, not cache */
+	{303, 1, KEEP},	       /* slab with an odd mapping: not anon */
+	{304, 4, CACHE},       /* order-2 file folio, tails follow */
+	{310, 2, KEEP},	       /* plain compound page, tail kept */
+	{400, 1, ALWAYS},      /* hwpoison */
+	{401, 1, ALWAYS},      /* offline */
+	{402, 1, KEEP},	       /* "buddy" of impossible order 11 */
+	{420, 1, CACHE},       /* swap cache (swapbacked) */
+	{421, 1, KEEP},	       /* swapcache bit without swapbacked */
+	{512, 512, USER},      /* hugetlbfs order 9 */
+	{1100, 4, FREE},       /* order 2 */
+	{3072, 1024, FREE},    /* order 10, a whole section */
+	{2100, 1, NOMAP_FREE}, /* free, but SPARSEMEM has no map for it */
 };
 
 static char path[] = "/tmp/kdi-filter-XXXXXX";
 static uint8_t *mem; /* the machine's physical memory */
+static bool flat;    /* FLATMEM: mem_map covers every pfn */
 
 static void pte(uint64_t table_pfn, unsigned int i, uint64_t pfn)
 {
@@ -149,9 +153,10 @@ static void compound(uint64_t pfn, unsigned int order, uint64_t flags)
 
 static void build_pages(void)
 {
-	uint64_t roots = VBASE + 6 * PS, map = MEMMAP | 3;
+	uint64_t roots = VBASE + 6 * PS, map = MEMMAP | 3, mem_map = MEMMAP;
 
 	memcpy(mem + 5 * PS, &roots, 8);
+	memcpy(mem + 7 * PS, &mem_map, 8);
 	for (uint64_t s = 0; s < NPFN / SECPFN; s++)
 		if (s != NOSEC)
 			memcpy(mem + 6 * PS + s * 16, &map, 8);
@@ -195,16 +200,22 @@ static size_t put_note(uint8_t *p, const char *name, uint32_t type,
 static int write_vmcore(void)
 {
 	static uint8_t notes[4096], prstatus[336];
+	char text[2048];
 	const uint64_t load[2][2] = {{0, HOLE_A}, {HOLE_B, NPFN + BEYOND}};
 	Elf64_Ehdr eh = {0};
 	Elf64_Phdr ph[3] = {0};
 	uint64_t data = 4 * PS;
 	size_t nsz = put_note(notes, "CORE", NT_PRSTATUS, prstatus, 336);
-	int fd = mkstemp(path);
+	int fd;
 
+	strcpy(path, "/tmp/kdi-filter-XXXXXX");
+	fd = mkstemp(path);
 	if (fd < 0)
 		return -errno;
-	nsz += put_note(notes + nsz, "VMCOREINFO", 0, vmci, sizeof(vmci) - 1);
+	snprintf(text, sizeof(text), "%s%s", vmci,
+		 flat ? vmci_flat : vmci_sparse);
+	nsz += put_note(notes + nsz, "VMCOREINFO", 0, text,
+			(uint32_t)strlen(text));
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
@@ -254,6 +265,8 @@ static bool want_out(enum want w, int level)
 		return level & DL_USER;
 	case ALWAYS:
 		return true;
+	case NOMAP_FREE:
+		return flat && (level & DL_FREE);
 	default:
 		return false;
 	}
@@ -261,7 +274,7 @@ static bool want_out(enum want w, int level)
 
 static bool expected(uint64_t pfn, int level)
 {
-	if ((pfn >= HOLE_A && pfn < HOLE_B) || pfn >= NPFN)
+	if ((pfn >= HOLE_A && pfn < HOLE_B) || (pfn >= NPFN && !flat))
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(scenes); i++)
 		if (pfn >= scenes[i].pfn && pfn < scenes[i].pfn + scenes[i].nr)
@@ -287,7 +300,7 @@ static int run(int level, uint64_t win, uint8_t *bits)
 	return err;
 }
 
-static void test_levels(void)
+static void check_levels(void)
 {
 	static uint8_t a[(NPFN + BEYOND) / 8], b[(NPFN + BEYOND) / 8];
 	static const int levels[] = {0, 1, 2, 4, 8, 16, 31, 6, 24};
@@ -310,6 +323,22 @@ static void test_levels(void)
 	}
 }
 
+static void test_sparsemem(void)
+{
+	flat = false;
+	CHECK_EQ_U(write_vmcore(), 0);
+	check_levels();
+	unlink(path);
+}
+
+static void test_flatmem(void)
+{
+	flat = true;
+	CHECK_EQ_U(write_vmcore(), 0);
+	check_levels();
+	unlink(path);
+}
+
 int main(void)
 {
 	mem = calloc(NPFN, PS);
@@ -317,12 +346,8 @@ int main(void)
 		return 1;
 	build_tables();
 	build_pages();
-	if (write_vmcore()) {
-		printf("FAIL test_filter: cannot write %s\n", path);
-		return 1;
-	}
-	RUN(test_levels);
-	unlink(path);
+	RUN(test_sparsemem);
+	RUN(test_flatmem);
 	free(mem);
 	CHECK_EXIT();
 }
