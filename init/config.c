@@ -21,7 +21,7 @@ struct setting {
 	int (*set)(struct kdi_config *cfg, const struct place *p);
 };
 
-int bad(const struct place *p, const char *fmt, ...)
+int config_bad(const struct place *p, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -34,7 +34,7 @@ int bad(const struct place *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
-void warn(const struct place *p, const char *fmt, ...)
+void config_warn(const struct place *p, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -63,7 +63,7 @@ void config_defaults(struct kdi_config *cfg)
 	cfg->final_action = ACTION_REBOOT;
 }
 
-int words_split(char *buf, char **w, int max)
+int config_words(char *buf, char **w, int max)
 {
 	char *save = NULL;
 	int n = 0;
@@ -80,9 +80,9 @@ int words_split(char *buf, char **w, int max)
 static int one_word(const struct place *p)
 {
 	if (!p->value[0])
-		return bad(p, "needs a value");
+		return config_bad(p, "needs a value");
 	if (p->value[strcspn(p->value, BLANKS)])
-		return bad(p, "takes one value (no blanks)");
+		return config_bad(p, "takes one value (no blanks)");
 	return 0;
 }
 
@@ -94,14 +94,14 @@ static int word_copy(const struct place *p, char *dst, size_t size)
 	if (err)
 		return err;
 	if (strlen(p->value) >= size)
-		return bad(p, "longer than %zu bytes", size - 1);
+		return config_bad(p, "longer than %zu bytes", size - 1);
 	strcpy(dst, p->value);
 	return 0;
 }
 
 /* Decimal only: "010" must not mean 8, nor "0x1f" 31, in a dump config. */
-int number(const struct place *p, unsigned long lo, unsigned long hi,
-	   unsigned long *out)
+int config_number(const struct place *p, unsigned long lo, unsigned long hi,
+		  unsigned long *out)
 {
 	unsigned long v = 0;
 	const char *s = p->value;
@@ -112,9 +112,10 @@ int number(const struct place *p, unsigned long lo, unsigned long hi,
 	for (; *s >= '0' && *s <= '9' && v <= hi; s++)
 		v = v * 10 + (unsigned long)(*s - '0');
 	if (*s && (*s < '0' || *s > '9'))
-		return bad(p, "must be a number from %lu to %lu", lo, hi);
+		return config_bad(p, "must be a number from %lu to %lu", lo,
+				  hi);
 	if (*s || v < lo || v > hi)
-		return bad(p, "must be %lu..%lu", lo, hi);
+		return config_bad(p, "must be %lu..%lu", lo, hi);
 	*out = v;
 	return 0;
 }
@@ -136,11 +137,12 @@ static int target_claim(struct kdi_config *cfg, const struct place *p,
 	if (err)
 		return err;
 	if (cfg->target != TARGET_NONE)
-		return bad(p, "only one target is allowed, and '%s %s' is one",
-			   cfg->target_type, cfg->target_device);
+		return config_bad(
+			p, "only one target is allowed, and '%s %s' is one",
+			cfg->target_type, cfg->target_device);
 	if (strlen(p->value) >= sizeof(cfg->target_device))
-		return bad(p, "longer than %zu bytes",
-			   sizeof(cfg->target_device) - 1);
+		return config_bad(p, "longer than %zu bytes",
+				  sizeof(cfg->target_device) - 1);
 	cfg->target = kind;
 	strcpy(cfg->target_type, p->key);
 	strcpy(cfg->target_device, p->value);
@@ -159,9 +161,9 @@ static int set_local(struct kdi_config *cfg, const struct place *p)
 			return target_claim(cfg, p, TARGET_LOCAL);
 	}
 	if (!p->value[0])
-		return bad(p, "needs a device");
-	return bad(p, "the device must be /dev/NAME, UUID=, LABEL=, "
-		      "PARTUUID= or PARTLABEL=");
+		return config_bad(p, "needs a device");
+	return config_bad(p, "the device must be /dev/NAME, UUID=, LABEL=, "
+			     "PARTUUID= or PARTLABEL=");
 }
 
 static int set_nfs(struct kdi_config *cfg, const struct place *p)
@@ -171,7 +173,7 @@ static int set_nfs(struct kdi_config *cfg, const struct place *p)
 	size_t len;
 
 	if (!colon || colon == p->value)
-		return bad(p, "must be SERVER:/EXPORT");
+		return config_bad(p, "must be SERVER:/EXPORT");
 	len = (size_t)(colon - host);
 	/* "[fe80::1]:/export": the brackets are not part of the address. */
 	if (host[0] == '[' && len > 2 && colon[-1] == ']') {
@@ -180,7 +182,7 @@ static int set_nfs(struct kdi_config *cfg, const struct place *p)
 	}
 	if (len >= sizeof(cfg->nfs_server) ||
 	    strlen(colon + 1) >= sizeof(cfg->nfs_export))
-		return bad(p, "server or export name too long");
+		return config_bad(p, "server or export name too long");
 	if (target_claim(cfg, p, TARGET_NFS))
 		return -EINVAL;
 	memcpy(cfg->nfs_server, host, len);
@@ -195,12 +197,12 @@ static int set_ssh(struct kdi_config *cfg, const struct place *p)
 	size_t ulen;
 
 	if (!at || at == p->value || !at[1] || strchr(at + 1, '@'))
-		return bad(p, "must be USER@HOST");
+		return config_bad(p, "must be USER@HOST");
 	ulen = (size_t)(at - p->value);
 	if (ulen >= sizeof(cfg->ssh_user) || strlen(at + 1) >= 256)
-		return bad(p, "user or host name too long");
+		return config_bad(p, "user or host name too long");
 	if (!name_ok(at + 1, ".-_:[]"))
-		return bad(p, "not a host name or address");
+		return config_bad(p, "not a host name or address");
 	if (target_claim(cfg, p, TARGET_SSH))
 		return -EINVAL;
 	memcpy(cfg->ssh_user, p->value, ulen);
@@ -212,12 +214,12 @@ static int set_ssh(struct kdi_config *cfg, const struct place *p)
 static int abs_path(const struct place *p, char *dst, size_t size)
 {
 	if (p->value[0] && p->value[0] != '/')
-		return bad(p, "must be an absolute path");
+		return config_bad(p, "must be an absolute path");
 	size_t n = strlen(p->value);
 
 	if (strstr(p->value, "/../") ||
 	    (n >= 3 && !strcmp(p->value + n - 3, "/..")))
-		return bad(p, "must not contain '..'");
+		return config_bad(p, "must not contain '..'");
 	return word_copy(p, dst, size);
 }
 
@@ -239,7 +241,7 @@ static int set_known_hosts(struct kdi_config *cfg, const struct place *p)
 static int set_ssh_port(struct kdi_config *cfg, const struct place *p)
 {
 	unsigned long v;
-	int err = number(p, 1, 65535, &v);
+	int err = config_number(p, 1, 65535, &v);
 
 	if (!err)
 		cfg->ssh_port = (unsigned int)v;
@@ -253,15 +255,15 @@ static int set_extra_modules(struct kdi_config *cfg, const struct place *p)
 	int nw;
 
 	snprintf(buf, sizeof(buf), "%s", p->value);
-	nw = words_split(buf, w, WORDS_MAX + 1);
+	nw = config_words(buf, w, WORDS_MAX + 1);
 	if (nw <= 0)
-		return bad(p, "needs module names");
+		return config_bad(p, "needs module names");
 	for (int i = 0; i < nw; i++) {
 		if (!name_ok(w[i], "_-") || strlen(w[i]) >= 64)
-			return bad(p,
-				   "'%s' is not a module name (write "
-				   "ext4, not ext4.ko or a path)",
-				   w[i]);
+			return config_bad(p,
+					  "'%s' is not a module name (write "
+					  "ext4, not ext4.ko or a path)",
+					  w[i]);
 	}
 	for (int i = 0; i < nw; i++) {
 		bool dup = false;
@@ -271,8 +273,8 @@ static int set_extra_modules(struct kdi_config *cfg, const struct place *p)
 		if (dup)
 			continue;
 		if (n == CONFIG_MODULES_MAX)
-			return bad(p, "more than %d modules",
-				   CONFIG_MODULES_MAX);
+			return config_bad(p, "more than %d modules",
+					  CONFIG_MODULES_MAX);
 		strcpy(cfg->extra_modules[n++], w[i]);
 	}
 	cfg->n_extra_modules = n;
@@ -292,10 +294,11 @@ static int set_action(const struct place *p, enum kdi_action *a)
 			return 0;
 		}
 	if (!strcmp(p->value, "shell") || !strcmp(p->value, "dump_to_rootfs"))
-		return bad(p, "not possible: kdumpinit's initrd has no shell "
-			      "and no root filesystem; use reboot, halt or "
-			      "poweroff");
-	return bad(p, "must be reboot, halt or poweroff");
+		return config_bad(
+			p, "not possible: kdumpinit's initrd has no shell "
+			   "and no root filesystem; use reboot, halt or "
+			   "poweroff");
+	return config_bad(p, "must be reboot, halt or poweroff");
 }
 
 static int set_failure_action(struct kdi_config *cfg, const struct place *p)
@@ -311,7 +314,7 @@ static int set_final_action(struct kdi_config *cfg, const struct place *p)
 static int set_dump_level(struct kdi_config *cfg, const struct place *p)
 {
 	unsigned long v;
-	int err = number(p, 0, 31, &v);
+	int err = config_number(p, 0, 31, &v);
 
 	if (!err)
 		cfg->dump_level = (int)v;
@@ -321,7 +324,7 @@ static int set_dump_level(struct kdi_config *cfg, const struct place *p)
 static int set_zstd_level(struct kdi_config *cfg, const struct place *p)
 {
 	unsigned long v;
-	int err = number(p, 1, 19, &v);
+	int err = config_number(p, 1, 19, &v);
 
 	if (!err)
 		cfg->zstd_level = (int)v;
@@ -331,7 +334,7 @@ static int set_zstd_level(struct kdi_config *cfg, const struct place *p)
 static int set_device_timeout(struct kdi_config *cfg, const struct place *p)
 {
 	unsigned long v;
-	int err = number(p, 0, 3600, &v);
+	int err = config_number(p, 0, 3600, &v);
 
 	if (!err)
 		cfg->device_timeout = (unsigned int)v;
@@ -341,7 +344,7 @@ static int set_device_timeout(struct kdi_config *cfg, const struct place *p)
 static int set_dump_timeout(struct kdi_config *cfg, const struct place *p)
 {
 	unsigned long v;
-	int err = number(p, 0, 7 * 24 * 3600, &v);
+	int err = config_number(p, 0, 7 * 24 * 3600, &v);
 
 	if (!err)
 		cfg->dump_timeout = (unsigned int)v;
@@ -359,7 +362,8 @@ static int set_compress(struct kdi_config *cfg, const struct place *p)
 	else if (!strcmp(p->value, "none"))
 		cfg->compress = DUMP_COMPRESS_NONE;
 	else
-		return bad(p, "must be zstd or none (only zstd is built in)");
+		return config_bad(
+			p, "must be zstd or none (only zstd is built in)");
 	return 0;
 }
 
@@ -374,7 +378,7 @@ static int set_format(struct kdi_config *cfg, const struct place *p)
 	else if (!strcmp(p->value, "elf"))
 		cfg->format = DUMP_ELF;
 	else
-		return bad(p, "must be kdump or elf");
+		return config_bad(p, "must be kdump or elf");
 	return 0;
 }
 
@@ -385,7 +389,7 @@ static int set_hostname(struct kdi_config *cfg, const struct place *p)
 	if (err)
 		return err;
 	if (!name_ok(p->value, ".-_"))
-		return bad(p, "only letters, digits, '.', '-' and '_'");
+		return config_bad(p, "only letters, digits, '.', '-' and '_'");
 	return word_copy(p, cfg->hostname, sizeof(cfg->hostname));
 }
 
@@ -445,6 +449,7 @@ int config_set(struct kdi_config *cfg, const char *key, const char *value,
 			return settings[i].set(cfg, &p);
 	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
 		if (!strcmp(key, refused[i].key))
-			return bad(&p, "not supported: %s", refused[i].why);
-	return bad(&p, "unknown directive (see docs/config.md)");
+			return config_bad(&p, "not supported: %s",
+					  refused[i].why);
+	return config_bad(&p, "unknown directive (see docs/config.md)");
 }

@@ -26,12 +26,12 @@ static int collector_level(const struct place *p, const char *arg, int *level)
 	unsigned long v;
 
 	if (!arg)
-		return bad(p, "-d needs a dump level");
+		return config_bad(p, "-d needs a dump level");
 	/* makedumpfile retries at the next level on ENOSPC with "-d 1,31";
 	 * kdumpinit keeps one level. */
 	if (strchr(arg, ','))
-		return bad(p, "-d %s: give one dump level", arg);
-	if (number(&q, 0, 31, &v))
+		return config_bad(p, "-d %s: give one dump level", arg);
+	if (config_number(&q, 0, 31, &v))
 		return -EINVAL;
 	*level = (int)v;
 	return 0;
@@ -47,10 +47,11 @@ static int collector_short(const struct place *p, struct collector *c,
 		case 'c':
 		case 'l':
 		case 'p':
-			warn(p,
-			     "-%c: writing zstd instead, the only compression "
-			     "built in",
-			     *o);
+			config_warn(
+				p,
+				"-%c: writing zstd instead, the only compression "
+				"built in",
+				*o);
 			/* fallthrough */
 		case 'z':
 			c->compress = DUMP_COMPRESS_ZSTD;
@@ -68,11 +69,12 @@ static int collector_short(const struct place *p, struct collector *c,
 									    : 1;
 			return collector_level(p, next, &c->level) ? -1 : 2;
 		default:
-			return bad(p,
-				   "makedumpfile option -%c is not "
-				   "supported (kdumpinit understands -c -l "
-				   "-p -z -E -F -d N --message-level N)",
-				   *o);
+			return config_bad(
+				p,
+				"makedumpfile option -%c is not "
+				"supported (kdumpinit understands -c -l "
+				"-p -z -E -F -d N --message-level N)",
+				*o);
 		}
 	}
 	return 1;
@@ -86,13 +88,14 @@ int config_set_collector(struct kdi_config *cfg, const struct place *p)
 	int nw, used;
 
 	snprintf(buf, sizeof(buf), "%s", p->value);
-	nw = words_split(buf, w, WORDS_MAX + 1);
+	nw = config_words(buf, w, WORDS_MAX + 1);
 	if (nw <= 0)
-		return bad(p, nw ? "too many words" : "needs a command");
+		return config_bad(p, nw ? "too many words" : "needs a command");
 	prog = strrchr(w[0], '/') ? strrchr(w[0], '/') + 1 : w[0];
 	if (strcmp(prog, "makedumpfile"))
-		return bad(p, "only makedumpfile is understood: kdumpinit "
-			      "does its work itself");
+		return config_bad(p,
+				  "only makedumpfile is understood: kdumpinit "
+				  "does its work itself");
 	for (int i = 1; i < nw; i += used) {
 		const char *next = i + 1 < nw ? w[i + 1] : NULL;
 
@@ -100,7 +103,8 @@ int config_set_collector(struct kdi_config *cfg, const struct place *p)
 		if (!strcmp(w[i], "--message-level")) {
 			used = 2;
 			if (!next)
-				return bad(p, "--message-level needs a value");
+				return config_bad(
+					p, "--message-level needs a value");
 		} else if (!strncmp(w[i], "--message-level=", 16)) {
 			continue;
 		} else if (w[i][0] == '-' && w[i][1] && w[i][1] != '-') {
@@ -108,11 +112,12 @@ int config_set_collector(struct kdi_config *cfg, const struct place *p)
 			if (used < 0)
 				return -EINVAL;
 		} else {
-			return bad(p,
-				   "makedumpfile option %s is not supported "
-				   "(kdumpinit understands -c -l -p -z -E "
-				   "-F -d N --message-level N)",
-				   w[i]);
+			return config_bad(
+				p,
+				"makedumpfile option %s is not supported "
+				"(kdumpinit understands -c -l -p -z -E "
+				"-F -d N --message-level N)",
+				w[i]);
 		}
 	}
 	cfg->dump_level = c.level;

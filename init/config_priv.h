@@ -16,20 +16,20 @@ struct place {
 };
 
 /* Print "WHERE: KEY VALUE: reason". @return -EINVAL. */
-int bad(const struct place *p, const char *fmt, ...)
+int config_bad(const struct place *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Print "WHERE: KEY VALUE: warning: reason". */
-void warn(const struct place *p, const char *fmt, ...)
+void config_warn(const struct place *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Split @buf in place into at most @max blank-separated words.
  * @return the count, or -E2BIG. */
-int words_split(char *buf, char **w, int max);
+int config_words(char *buf, char **w, int max);
 
 /* A decimal number @lo..@hi filling @p->value. @return 0 or -EINVAL. */
-int number(const struct place *p, unsigned long lo, unsigned long hi,
-	   unsigned long *out);
+int config_number(const struct place *p, unsigned long lo, unsigned long hi,
+		  unsigned long *out);
 
 /* core_collector "makedumpfile OPTIONS": translated into dump_level,
  * format and compress. @return 0 or -EINVAL (nothing changed). */
