@@ -14,11 +14,12 @@
  * A window's bitmaps are written only after its descs and data: whatever
  * a failure leaves behind, every dumped bit points at written data.
  *
- * With dump level bit 1, zero pages are found while writing, after the
- * desc table's size was fixed: each leaves 24 unused bytes at the end of
- * the table. Readers find descs by counting 2nd-bitmap bits, so the slack
- * is never read; it is never written either (a hole in a seekable file,
- * absent from a flattened stream).
+ * Zero pages, at every dump level, stay in the 2nd bitmap and point at the
+ * one stored zero page: that is what makedumpfile does at level bit 1, and
+ * readers need it: crash, makedumpfile and libkdumpfile fail on a page
+ * that is excluded but read a shared zero page as zeros, and kernel data
+ * that happens to be zero (parts of the printk ring) must stay readable.
+ * So the desc table's size, counted before any page is read, is exact.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -215,7 +216,6 @@ static int kw_window(struct kw *w, uint64_t start)
 {
 	struct dump_job *j = w->j;
 	uint64_t count = dump_window_count(j, start);
-	bool drop_zero = j->o->level & DL_ZERO;
 	int err = dump_window(j, start, count);
 
 	if (err)
@@ -236,8 +236,6 @@ static int kw_window(struct kw *w, uint64_t start)
 			bit_clear(j->bits, i);
 		} else if (!page_is_zero(page, w->bs)) {
 			err = kw_page(w, page);
-		} else if (drop_zero) {
-			bit_clear(j->bits, i);
 		} else {
 			err = kw_desc(w, &w->zero);
 		}
@@ -259,7 +257,7 @@ static int kw_body(struct kw *w)
 
 	if (!err)
 		err = kw_sub_header(w);
-	if (!err && !(w->j->o->level & DL_ZERO)) {
+	if (!err) {
 		/* One stored zero page that every zero pfn points at. */
 		memset(w->data, 0, w->bs);
 		w->zero = (struct kdump_desc){.offset = w->data_next,

@@ -2,12 +2,13 @@
 """Compare the pages of a dump, read with libkdumpfile, to a source ELF
 vmcore read directly. Used by tests/dump-*.test.
 
-usage: kdumpfile-compare.py SRC DUMP [--every N] [--zero-excluded]
-                             [--allow-missing]
+usage: kdumpfile-compare.py SRC DUMP [--every N] [--allow-missing]
+                             [--expect-read N]
   --every N        compare every Nth present pfn (default 1: all of them)
-  --zero-excluded  zero pages must be reported missing, all others equal
-  --allow-missing  pages may be missing (an incomplete dump); those read
-                   must be equal, and at least one must be
+  --allow-missing  pages may be missing (left out by the filter, or an
+                   incomplete dump); those read must be equal, and at
+                   least one must be
+  --expect-read N  exactly N pages must be read (equal)
 Prints one summary line; exits 1 on the first kind of mismatch found.
 """
 import struct
@@ -39,14 +40,15 @@ def source_segments(path):
 def main():
     args = sys.argv[1:]
     every = 1
-    zero_excluded = '--zero-excluded' in args
     allow_missing = '--allow-missing' in args
+    expect = None
+    if '--expect-read' in args:
+        expect = int(args[args.index('--expect-read') + 1])
     if '--every' in args:
         every = int(args[args.index('--every') + 1])
     src, dump = args[0], args[1]
     k = kdumpfile.kdumpfile(dump)
     ps = 4096
-    zero = bytes(ps)
     n = same = missing = bad = 0
     with open(src, 'rb') as f:
         for paddr, off, size in source_segments(src):
@@ -59,12 +61,11 @@ def main():
                                  paddr + i * ps, ps)
                 except NoDataException:
                     missing += 1
-                    if not (allow_missing or
-                            (zero_excluded and want == zero)):
+                    if not allow_missing:
                         bad += 1
                         print('pfn %#x missing' % ((paddr // ps) + i))
                     continue
-                if got != want or (zero_excluded and want == zero):
+                if got != want:
                     bad += 1
                     print('pfn %#x differs' % ((paddr // ps) + i))
                 else:
@@ -73,6 +74,9 @@ def main():
                     break
     print('%d pages compared: %d equal, %d missing, %d bad'
           % (n, same, missing, bad))
+    if expect is not None and same != expect:
+        print('expected %d pages read, got %d' % (expect, same))
+        return 1
     return 1 if bad or same == 0 else 0
 
 
