@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lockless printk ring buffer (Linux 5.10 and later), read as
+ * makedumpfile reads it: records from tail_id to head_id, skipping those
+ * not committed or finalized, those without text, and stale ids.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmesg_priv.h"
+#include "util.h"
+
+struct prb {
+	int64_t sym, rb_size, desc_ring, text_ring, count_bits, descs_off,
+		infos_off, head_off, tail_off, desc_size, state_off, lpos_off,
+		begin_off, next_off, size_bits, data_off, info_size, ts_off,
+		len_off, counter_off;
+	uint64_t count, ring_size;
+	uint8_t *descs, *infos, *text;
+};
+
+#define DESC_ID_MASK (~(3ull << 62))
+
+static int prb_lookup(const struct memsrc *ms, struct prb *r)
+{
+	const struct need n[] = {
+		{"SYMBOL", "prb", &r->sym},
+		{"SIZE", "printk_ringbuffer", &r->rb_size},
+		{"OFFSET", "printk_ringbuffer.desc_ring", &r->desc_ring},
+		{"OFFSET", "printk_ringbuffer.text_data_ring", &r->text_ring},
+		{"OFFSET", "prb_desc_ring.count_bits", &r->count_bits},
+		{"OFFSET", "prb_desc_ring.descs", &r->descs_off},
+		{"OFFSET", "prb_desc_ring.infos", &r->infos_off},
+		{"OFFSET", "prb_desc_ring.head_id", &r->head_off},
+		{"OFFSET", "prb_desc_ring.tail_id", &r->tail_off},
+		{"SIZE", "prb_desc", &r->desc_size},
+		{"OFFSET", "prb_desc.state_var", &r->state_off},
+		{"OFFSET", "prb_desc.text_blk_lpos", &r->lpos_off},
+		{"OFFSET", "prb_data_blk_lpos.begin", &r->begin_off},
+		{"OFFSET", "prb_data_blk_lpos.next", &r->next_off},
+		{"OFFSET", "prb_data_ring.size_bits", &r->size_bits},
+		{"OFFSET", "prb_data_ring.data", &r->data_off},
+		{"SIZE", "printk_info", &r->info_size},
+		{"OFFSET", "printk_info.ts_nsec", &r->ts_off},
+		{"OFFSET", "printk_info.text_len", &r->len_off},
+		{"OFFSET", "atomic_long_t.counter", &r->counter_off},
+	};
+
+	return dmesg_lookup(ms, n, ARRAY_SIZE(n));
+}
+
+static bool prb_sane(const struct prb *r)
+{
+	int64_t dr = r->desc_ring, tr = r->text_ring, rb = r->rb_size;
+
+	return rb > 0 && rb < 4096 && dr >= 0 && tr >= 0 &&
+	       dr + r->count_bits + 4 <= rb && dr + r->descs_off + 8 <= rb &&
+	       dr + r->infos_off + 8 <= rb &&
+	       dr + r->head_off + r->counter_off + 8 <= rb &&
+	       dr + r->tail_off + r->counter_off + 8 <= rb &&
+	       tr + r->size_bits + 4 <= rb && tr + r->data_off + 8 <= rb &&
+	       r->desc_size > 0 && r->desc_size < 1024 &&
+	       r->state_off + r->counter_off + 8 <= r->desc_size &&
+	       r->lpos_off + r->begin_off + 8 <= r->desc_size &&
+	       r->lpos_off + r->next_off + 8 <= r->desc_size &&
+	       r->info_size > 0 && r->info_size < 4096 &&
+	       r->ts_off + 8 <= r->info_size && r->len_off + 2 <= r->info_size;
+}
+
+/* Read the ring header and its three arrays. */
+static int prb_read(const struct memsrc *ms, struct prb *r, uint64_t *head,
+		    uint64_t *tail)
+{
+	uint8_t hdr[4096];
+	uint64_t ptr;
+	uint32_t cb, sb;
+	int err;
+
+	err = memsrc_read_virt(ms, (uint64_t)r->sym, &ptr, 8);
+	if (!err)
+		err = memsrc_read_virt(ms, ptr, hdr, (size_t)r->rb_size);
+	if (err) {
+		msg("cannot read the kernel log's ring buffer: %s",
+		    strerror(-err));
+		return err;
+	}
+	cb = dmesg_get32(hdr, r->desc_ring + r->count_bits);
+	sb = dmesg_get32(hdr, r->text_ring + r->size_bits);
+	if (cb > MAX_RING_BITS || sb > MAX_RING_BITS) {
+		msg("the kernel log's ring buffer is corrupt (2^%u records, "
+		    "2^%u bytes)",
+		    cb, sb);
+		return -EINVAL;
+	}
+	r->count = 1ull << cb;
+	r->ring_size = 1ull << sb;
+	*head = dmesg_get64(hdr, r->desc_ring + r->head_off + r->counter_off);
+	*tail = dmesg_get64(hdr, r->desc_ring + r->tail_off + r->counter_off);
+	r->descs = dmesg_read_array(
+		ms, dmesg_get64(hdr, r->desc_ring + r->descs_off),
+		r->count * (uint64_t)r->desc_size, "descriptors", &err);
+	if (r->descs)
+		r->infos = dmesg_read_array(
+			ms, dmesg_get64(hdr, r->desc_ring + r->infos_off),
+			r->count * (uint64_t)r->info_size, "record infos",
+			&err);
+	if (r->infos)
+		r->text = dmesg_read_array(
+			ms, dmesg_get64(hdr, r->text_ring + r->data_off),
+			r->ring_size, "text", &err);
+	return err;
+}
+
+/* One record by id; records not committed or without text are skipped,
+ * as makedumpfile skips them. */
+static void prb_record(const struct prb *r, struct out *o, uint64_t id)
+{
+	const uint8_t *d = r->descs + (id % r->count) * (uint64_t)r->desc_size;
+	const uint8_t *inf =
+		r->infos + (id % r->count) * (uint64_t)r->info_size;
+	uint64_t sv = dmesg_get64(d, r->state_off + r->counter_off);
+	uint64_t state = sv >> 62, begin, next, len;
+
+	if ((sv & DESC_ID_MASK) != id || (state != 1 && state != 2))
+		return;
+	begin = dmesg_get64(d, r->lpos_off + r->begin_off) % r->ring_size;
+	next = dmesg_get64(d, r->lpos_off + r->next_off) % r->ring_size;
+	if (begin == next)
+		return;
+	if (begin > next) /* the block wrapped to the ring's start */
+		begin = 0;
+	begin += 8; /* the block starts with its descriptor id */
+	if (begin > next)
+		return;
+	len = dmesg_get16(inf, r->len_off);
+	if (len > next - begin)
+		len = next - begin;
+	dmesg_out_record(o, dmesg_get64(inf, r->ts_off), r->text + begin, len);
+}
+
+int dmesg_prb_write(const struct memsrc *ms, struct out *o)
+{
+	struct prb r = {0};
+	uint64_t head, tail, id, n = 0;
+	int err = prb_lookup(ms, &r);
+
+	if (!err && !prb_sane(&r)) {
+		msg("VMCOREINFO's printk ring buffer layout is inconsistent");
+		err = -EINVAL;
+	}
+	if (!err)
+		err = prb_read(ms, &r, &head, &tail);
+	if (err)
+		goto out;
+	/* From the oldest record to the newest, head included; a ring
+	 * never holds more than count records. */
+	for (id = tail; n <= r.count; id = (id + 1) & DESC_ID_MASK, n++) {
+		prb_record(&r, o, id);
+		if (id == head)
+			break;
+	}
+out:
+	free(r.descs);
+	free(r.infos);
+	free(r.text);
+	return err;
+}
