@@ -181,6 +181,13 @@ void pageclass_init(struct pageclass *pc, const struct vmcoreinfo *vi,
 		   pc->pg_hwpoison.ok || pc->free;
 }
 
+/*
+ * Where VMCOREINFO has no NUMBER(PG_slab) (Linux 6.10 on, slab is a page
+ * type), makedumpfile falls back to bit 7 of a 2.6 layout, which is
+ * PG_waiters in 6.12: it then takes a user page someone waits on for slab
+ * and keeps it. That is its error; no bit is tested here without the
+ * entry.
+ */
 static bool is_slab(const struct pageclass *pc, uint64_t flags, uint32_t t)
 {
 	return type_is(pc, t, pc->slab_val, true) || bit(flags, pc->pg_slab);
