@@ -202,17 +202,21 @@ static int dump_fill(struct sink *out, void *arg)
 	return err ? err : sink_sync(out);
 }
 
-static int dump_save(struct target *t, struct vmcore *vc,
-		     const struct kdi_config *cfg, struct capture *cap)
+static void dump_opts_set(struct dump_opts *o, const struct kdi_config *cfg)
+{
+	dump_opts_default(o);
+	o->level = cfg->dump_level;
+	o->format = cfg->format;
+	o->compress = cfg->compress;
+	o->zstd_level = cfg->zstd_level;
+}
+
+static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)
 {
 	struct dump_job j = {.vc = vc, .cap = cap, .stream = !t->tp->seekable};
 	int err;
 
-	dump_opts_default(&cap->opts);
-	cap->opts.level = cfg->dump_level;
-	cap->opts.format = cfg->format;
-	cap->opts.compress = cfg->compress;
-	cap->opts.zstd_level = cfg->zstd_level;
+	cap->dump_why[0] = 0;
 	msg("saving the dump (level %d) to %s/%s", cap->opts.level, t->where,
 	    t->dir);
 	err = target_save(t, j.stream ? "vmcore.flat" : "vmcore", dump_fill,
@@ -272,7 +276,14 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 	if (err)
 		goto err_close_vmcore;
 	dmesg_save(&t, &vc, &cap);
-	err = dump_save(&t, &vc, cfg, &cap);
+	dump_opts_set(&cap.opts, cfg);
+	/* A first summary, replaced when the dump ends: if the disk fills
+	 * up or the watchdog stops the dump, this one stays and says so. */
+	snprintf(cap.dump_why, sizeof(cap.dump_why),
+		 "the capture did not finish (out of space, stopped by the "
+		 "watchdog, or the machine was reset)");
+	summary_save(&t, &cap);
+	err = dump_save(&t, &vc, &cap);
 	summary_save(&t, &cap);
 	if (!err)
 		msg("dump saved in %s/%s", t.where, t.dir);
