@@ -191,6 +191,11 @@ kernel_fetch() {
 			kdi_msg "cannot extract $KERNEL_DEB into $tmp"
 			return 1
 		fi
+		# trixie ships merged-/usr packages: modules in usr/lib/modules,
+		# where this depmod (kmod 30) does not look.
+		if [ ! -e "$tmp/lib" ] && [ -d "$tmp/usr/lib/modules" ]; then
+			ln -s usr/lib "$tmp/lib" || return 1
+		fi
 		ver=$(modules_version "$tmp")
 		# The package leaves modules.dep to its postinst.
 		depmod -b "$tmp" "$ver" && touch "$tmp/.done" || return 1
