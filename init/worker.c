@@ -258,12 +258,11 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 	int err;
 
 	umask(077);
-	if (cfg_err) {
-		msg("%s has errors: not capturing (check it with "
-		    "kdumpinit check-config)",
-		    CONFIG_FILE);
-		return EXIT_USAGE;
-	}
+	/* A crash is rare and its dump precious: a bad line or override
+	 * keeps its default, and the capture still tries. */
+	if (cfg_err)
+		msg("the configuration has errors (above): capturing with the "
+		    "values that could be read");
 	modules_load(MODULES_ORDER);
 	err = target_open(&t, cfg);
 	if (err)

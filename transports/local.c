@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount/libmount.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -123,10 +125,24 @@ static int local_open(struct target *t)
 	return 0;
 }
 
-static int local_mkdir(struct target *t, const char *name)
+/* FAT has no ':' in names: HH:MM:SS becomes HH-MM-SS there. */
+static void name_fit(int dirfd, char *name)
+{
+	struct statfs sf;
+
+	if (fstatfs(dirfd, &sf) || sf.f_type != MSDOS_SUPER_MAGIC)
+		return;
+	for (; *name; name++)
+		if (*name == ':')
+			*name = '-';
+}
+
+static int local_mkdir(struct target *t, char *name)
 {
 	struct local *l = t->priv;
 	int err;
+
+	name_fit(l->pathfd, name);
 
 	if (mkdirat(l->pathfd, name, 0700)) {
 		err = -errno;

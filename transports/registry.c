@@ -31,6 +31,10 @@ int target_open(struct target *t, const struct kdi_config *cfg)
 {
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
+	if (!cfg->target_type[0]) {
+		msg("no dump target is configured: nowhere to save the dump");
+		return -EDESTADDRREQ;
+	}
 	t->tp = transport_find(cfg->target_type);
 	if (!t->tp) {
 		msg("target type '%s' is not supported by this build",

@@ -51,9 +51,10 @@ struct transport {
 	/* Bring the target up. @return 0 or -errno, with a message. */
 	int (*open)(struct target *t);
 	/* Create directory @name (mode 0700) under the configured path and
-	 * make it where create() and commit() work.
+	 * make it where create() and commit() work. May rewrite @name in
+	 * place into a form the target accepts (no ':' on vfat).
 	 * @return 0, -EEXIST when it exists, or -errno with a message. */
-	int (*mkdir)(struct target *t, const char *name);
+	int (*mkdir)(struct target *t, char *name);
 	/* Create file @name exclusively (mode 0600); fill in @out.
 	 * @return 0 or -errno, with a message. */
 	int (*create)(struct target *t, const char *name, struct sink *out);
