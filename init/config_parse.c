@@ -156,15 +156,17 @@ int config_parse_line(struct kdi_config *cfg, const char *line,
 	return config_set(cfg, key, value, where);
 }
 
-/* Skip the rest of an over-long line. @return false at end of file. */
-static bool line_skip(FILE *f)
+/* After a full buffer without a newline: is there more of that line?
+ * Skips it if so. A last line that just fits, without newline, is fine. */
+static bool line_too_long(FILE *f)
 {
-	int ch;
+	int ch = getc(f);
 
-	while ((ch = getc(f)) != EOF)
-		if (ch == '\n')
-			return true;
-	return false;
+	if (ch == EOF)
+		return false;
+	while (ch != '\n' && ch != EOF)
+		ch = getc(f);
+	return true;
 }
 
 int config_parse_file(struct kdi_config *cfg, const char *path)
@@ -184,11 +186,10 @@ int config_parse_file(struct kdi_config *cfg, const char *path)
 		snprintf(where, sizeof(where), "%s:%u", path, ++n);
 		len = strlen(line);
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n' &&
-		    !feof(f)) {
+		    line_too_long(f)) {
 			msg("%s: line longer than %d bytes", where,
 			    CONFIG_LINE_MAX - 1);
 			err = -EINVAL;
-			line_skip(f);
 			continue;
 		}
 		line[strcspn(line, "\n")] = 0;
