@@ -11,8 +11,10 @@
  *   descs        one per pfn the filter keeps (counted beforehand)
  *   data         the shared zero page, then pages in pfn order
  *
- * A window's bitmaps are written only after its descs and data: whatever
- * a failure leaves behind, every dumped bit points at written data.
+ * Bitmap bytes are written only after the descs and data of their pfns,
+ * after each buffer flush and at the end of a window: whatever a failure
+ * leaves behind, every dumped bit points at written data, and all but the
+ * last buffer's worth (1 MiB of data, 4096 descs) is readable.
  *
  * Zero pages, at every dump level, stay in the 2nd bitmap and point at the
  * one stored zero page: that is what makedumpfile does at level bit 1, and
@@ -40,12 +42,12 @@ struct kw {
 	struct kdump_hdr h;
 	uint64_t bmp1_off, bmp2_off, bmp_bytes;
 	uint64_t desc_next, data_next, end;
-	uint64_t committed; /* pages of the windows whose bitmaps are written */
+	uint64_t committed;	/* dumped pfns whose bitmap bits are written */
+	uint64_t flushes;	/* buffer flushes so far */
 	struct kdump_desc zero; /* desc of the shared zero page */
 	uint8_t *present;	/* window's 1st bitmap */
 	uint8_t *descs, *data, *cbuf;
 	size_t ndesc, ndata, cbound;
-	uint64_t pages; /* descs made */
 	ZSTD_CCtx *cc;
 };
 
@@ -164,6 +166,8 @@ static int kw_flush(struct kw *w)
 			     w->desc_next - w->ndesc * KDESC_SIZE);
 		w->ndesc = 0;
 	}
+	if (!err)
+		w->flushes++;
 	return err;
 }
 
@@ -172,7 +176,6 @@ static int kw_desc(struct kw *w, const struct kdump_desc *d)
 	kdump_desc_encode(d, w->descs + w->ndesc * KDESC_SIZE);
 	w->ndesc++;
 	w->desc_next += KDESC_SIZE;
-	w->pages++;
 	return w->ndesc * KDESC_SIZE == DESC_BUF ? kw_flush(w) : 0;
 }
 
@@ -212,16 +215,37 @@ static void kw_present(struct kw *w, uint64_t start, uint64_t count)
 			w->present[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
+/*
+ * Write the bitmap bytes [@from, @to) of the window at @start: the pfns
+ * they cover have their descs and data written already.
+ */
+static int kw_commit(struct kw *w, uint64_t start, uint64_t from, uint64_t to)
+{
+	uint64_t off = start / 8 + from;
+	int err;
+
+	if (from == to)
+		return 0;
+	err = kw_out(w, w->present + from, to - from, w->bmp1_off + off);
+	if (!err)
+		err = kw_out(w, w->j->bits + from, to - from,
+			     w->bmp2_off + off);
+	for (uint64_t b = from; !err && b < to; b++)
+		w->committed += (uint64_t)__builtin_popcount(w->j->bits[b]);
+	return err;
+}
+
 static int kw_window(struct kw *w, uint64_t start)
 {
 	struct dump_job *j = w->j;
-	uint64_t count = dump_window_count(j, start);
+	uint64_t count = dump_window_count(j, start), done = 0;
 	int err = dump_window(j, start, count);
 
 	if (err)
 		return err;
 	kw_present(w, start, count);
 	for (uint64_t i = 0; i < count && !err; i++) {
+		uint64_t flushes = w->flushes;
 		const uint8_t *page;
 
 		if (!bit_test(j->bits, i))
@@ -239,15 +263,18 @@ static int kw_window(struct kw *w, uint64_t start)
 		} else {
 			err = kw_desc(w, &w->zero);
 		}
+		/* Every pfn before i is on disk now: make the whole bytes
+		 * of them readable, so that a dump cut short later keeps
+		 * all but the last buffer's worth. */
+		if (!err && flushes != w->flushes) {
+			err = kw_commit(w, start, done, i / 8);
+			done = i / 8;
+		}
 	}
 	if (!err)
 		err = kw_flush(w);
 	if (!err)
-		err = kw_out(w, w->present, count / 8, w->bmp1_off + start / 8);
-	if (!err)
-		err = kw_out(w, j->bits, count / 8, w->bmp2_off + start / 8);
-	if (!err)
-		w->committed = w->pages;
+		err = kw_commit(w, start, done, count / 8);
 	return err;
 }
 
