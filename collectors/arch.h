@@ -6,6 +6,7 @@
 #ifndef KDI_ARCH_H
 #define KDI_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "memsrc.h"
@@ -19,5 +20,8 @@
  * @return 0, -EFAULT when not mapped, or an error from read_phys.
  */
 int arch_vtop(const struct memsrc *ms, uint64_t vaddr, uint64_t *paddr);
+
+/* Whether vmcores of ELF machine @e_machine can be read (EM_X86_64). */
+bool arch_supported(unsigned int e_machine);
 
 #endif

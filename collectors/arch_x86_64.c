@@ -14,6 +14,7 @@
  */
 #include "arch.h"
 
+#include <elf.h>
 #include <errno.h>
 
 #include "vmcoreinfo.h"
@@ -152,4 +153,9 @@ int arch_vtop(const struct memsrc *ms, uint64_t vaddr, uint64_t *paddr)
 		return err;
 	*paddr = (pte & w->mask) + (vaddr & 0xfff);
 	return 0;
+}
+
+bool arch_supported(unsigned int e_machine)
+{
+	return e_machine == EM_X86_64;
 }

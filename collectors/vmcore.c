@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "util.h"
 
 /* More program headers than any machine has memory ranges: a bigger
@@ -44,7 +45,7 @@ static int check_ehdr(struct vmcore *vc, const Elf64_Ehdr *eh)
 		return bad(vc, "not little-endian");
 	if (eh->e_type != ET_CORE)
 		return bad(vc, "ELF file is not a core file (ET_CORE)");
-	if (eh->e_machine != EM_X86_64)
+	if (!arch_supported(eh->e_machine))
 		return bad(vc, "machine is not x86_64 (only x86_64 vmcores "
 			       "are supported)");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
