@@ -10,9 +10,10 @@
 # and returns non-zero):
 #   kdi_msg TEXT...                  print "qemu-tests: TEXT" on stderr
 #   kdi_die TEXT...                  kdi_msg, then exit 1
-#   apt_private SUITE                set up a private apt for SUITE (+ its
-#                                    -security suite for bookworm/trixie), run
-#                                    its update at most once a day; sets KDI_APT
+#   apt_private SUITE [force]        set up a private apt for SUITE and its
+#                                    -security suite, run its update at most
+#                                    once a day (always with "force");
+#                                    sets KDI_APT to the apt-get options
 #   deb_download SUITE DIR PKG...    download PKG .debs of SUITE into DIR
 #                                    (skips those already there)
 #   kernel_fetch SUITE               bullseye|bookworm|trixie: fetch and
@@ -71,16 +72,9 @@ apt_sources_write() {
 	{
 		printf 'deb [signed-by=%s] %s %s main\n' \
 			"$KDI_KEYRING" "$KDI_MIRROR" "$suite"
-		case $suite in
-		bookworm | trixie)
-			printf 'deb [signed-by=%s] %s %s-security main\n' \
-				"$KDI_KEYRING" "$KDI_SECURITY_MIRROR" "$suite"
-			;;
-		bullseye)
-			printf 'deb [signed-by=%s] %s %s-security main\n' \
-				"$KDI_KEYRING" "$KDI_SECURITY_MIRROR" "$suite"
-			;;
-		esac
+		# Security updates of the kernel win when they are newer.
+		printf 'deb [signed-by=%s] %s %s-security main\n' \
+			"$KDI_KEYRING" "$KDI_SECURITY_MIRROR" "$suite"
 	} >"$file.tmp" && mv "$file.tmp" "$file"
 }
 
@@ -101,7 +95,8 @@ apt_private() {
 	KDI_APT="$KDI_APT -o Dir::Cache=$dir/cache"
 	KDI_APT="$KDI_APT -o APT::Sandbox::User=root"
 	stamp=$dir/state/updated
-	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+	if [ "${2:-}" = force ] ||
+		[ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 		# shellcheck disable=SC2086
 		apt-get -q $KDI_APT update >"$dir/update.log" 2>&1 || {
 			kdi_msg "apt-get update for $suite failed, see $dir/update.log"
@@ -127,19 +122,29 @@ deb_download() {
 		fi
 		# apt names the file with the epoch's colon escaped as %3a.
 		vfile=$(printf '%s' "$ver" | sed 's/:/%3a/')
-		if ! deb_found "$dest" "$pkg" "$vfile"; then
-			# shellcheck disable=SC2086
-			(cd "$dest" && apt-get -q $KDI_APT download "$pkg") \
-				>"$dest/download.log" 2>&1 || {
+		if ! deb_found "$dest" "$pkg" "$vfile" &&
+			! deb_fetch_one "$dest" "$pkg"; then
+			# The lists may name a version the mirror has dropped.
+			if ! apt_private "$suite" force ||
+				! deb_fetch_one "$dest" "$pkg"; then
 				kdi_msg "cannot download $pkg ($suite), see $dest/download.log"
 				return 1
-			}
+			fi
+			# shellcheck disable=SC2086
+			ver=$(apt-cache $KDI_APT policy "$pkg" |
+				sed -n 's/^ *Candidate: //p')
+			vfile=$(printf '%s' "$ver" | sed 's/:/%3a/')
 		fi
 		deb_found "$dest" "$pkg" "$vfile" || {
 			kdi_msg "apt-get download left no $pkg .deb in $dest"
 			return 1
 		}
 	done
+}
+
+deb_fetch_one() {
+	# shellcheck disable=SC2086
+	(cd "$1" && apt-get -q $KDI_APT download "$2") >"$1/download.log" 2>&1
 }
 
 # Set DEB_FILE to the .deb of PKG at version VFILE in DIR; false if none.
