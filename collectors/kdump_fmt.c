@@ -79,9 +79,11 @@ void kdump_hdr_encode(const struct kdump_hdr *h, uint8_t *hdr, uint8_t *sub)
 	memcpy(hdr + KH_SIG, KDUMP_SIGNATURE, 8);
 	put_le32(hdr + KH_VERSION, (uint32_t)h->header_version);
 	put_str(hdr + KH_UTS + 0 * 65, h->sysname);
+	put_str(hdr + KH_UTS + 1 * 65, h->nodename);
 	put_str(hdr + KH_UTS + 2 * 65, h->release);
 	put_str(hdr + KH_UTS + 3 * 65, h->version);
 	put_str(hdr + KH_UTS + 4 * 65, h->machine);
+	put_str(hdr + KH_UTS + 5 * 65, h->domainname);
 	put_le64(hdr + KH_TV_SEC, (uint64_t)h->tv_sec);
 	/* tv_usec stays 0: readers that first try the 32-bit layout then
 	 * find an impossible block size there and use this one. */
@@ -122,9 +124,11 @@ int kdump_hdr_decode(struct kdump_hdr *h, const uint8_t *hdr,
 	if (h->header_version < 1 || h->header_version > 6)
 		return bad(why, "unsupported header_version");
 	get_str(h->sysname, hdr + KH_UTS);
+	get_str(h->nodename, hdr + KH_UTS + 1 * 65);
 	get_str(h->release, hdr + KH_UTS + 2 * 65);
 	get_str(h->version, hdr + KH_UTS + 3 * 65);
 	get_str(h->machine, hdr + KH_UTS + 4 * 65);
+	get_str(h->domainname, hdr + KH_UTS + 5 * 65);
 	h->tv_sec = (int64_t)get_le64(hdr + KH_TV_SEC);
 	h->status = get_le32(hdr + KH_STATUS);
 	h->block_size = get_le32(hdr + KH_BLOCK_SIZE);

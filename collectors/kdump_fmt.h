@@ -31,7 +31,8 @@
 
 struct kdump_hdr {
 	int32_t header_version;
-	char sysname[65], release[65], version[65], machine[65];
+	char sysname[65], nodename[65], release[65], version[65];
+	char machine[65], domainname[65];
 	int64_t tv_sec;
 	uint32_t status;
 	uint32_t block_size;

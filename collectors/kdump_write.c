@@ -97,6 +97,39 @@ static int kw_header(struct kw *w, uint32_t status)
 	return err;
 }
 
+/*
+ * The crashed kernel's utsname, as makedumpfile records it: read from
+ * init_uts_ns when VMCOREINFO locates it and its release matches
+ * OSRELEASE; otherwise what is known without it.
+ */
+static void kw_utsname(struct kw *w)
+{
+	struct vmcore *vc = w->j->vc;
+	struct kdump_hdr *h = &w->h;
+	struct memsrc ms;
+	int64_t sym, off;
+	char uts[6][65];
+
+	strcpy(h->sysname, "Linux");
+	snprintf(h->release, sizeof(h->release), "%s", vc->vi.osrelease);
+	if (vc->e_machine == 62)
+		strcpy(h->machine, "x86_64");
+	vmcore_memsrc(vc, &ms);
+	if (!vmcoreinfo_get(&vc->vi, "SYMBOL", "init_uts_ns", &sym) ||
+	    !vmcoreinfo_get(&vc->vi, "OFFSET", "uts_namespace.name", &off) ||
+	    memsrc_read_virt(&ms, (uint64_t)(sym + off), uts, sizeof(uts)))
+		return;
+	for (int i = 0; i < 6; i++)
+		uts[i][64] = '\0';
+	if (strcmp(uts[2], vc->vi.osrelease))
+		return;
+	memcpy(h->sysname, uts[0], 65);
+	memcpy(h->nodename, uts[1], 65);
+	memcpy(h->version, uts[3], 65);
+	memcpy(h->machine, uts[4], 65);
+	memcpy(h->domainname, uts[5], 65);
+}
+
 static void kw_layout(struct kw *w)
 {
 	struct vmcore *vc = w->j->vc;
@@ -105,10 +138,7 @@ static void kw_layout(struct kw *w)
 	uint64_t bmp_blocks, voff, vlen;
 
 	h->header_version = KDUMP_HEADER_VERSION;
-	strcpy(h->sysname, "Linux");
-	snprintf(h->release, sizeof(h->release), "%s", vc->vi.osrelease);
-	if (vc->e_machine == 62)
-		strcpy(h->machine, "x86_64");
+	kw_utsname(w);
 	h->tv_sec = vc->vi.crashtime;
 	h->block_size = (uint32_t)w->bs;
 	h->nr_cpus = vc->nr_cpus;
