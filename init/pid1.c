@@ -14,19 +14,20 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
+#include "progress.h"
 #include "util.h"
 #include "worker.h"
 
-/* When no dump_timeout is configured, the worker still gets no more than
- * this: a hung mount or device must not keep the machine down forever. */
+/* The watchdog has two phases. Until the worker says the dump starts
+ * (SIGUSR1), it gets device_timeout plus this for modules, mounting and
+ * the kernel log; then dump_timeout, or the cap when that is 0 (no
+ * limit): a hung disk must not keep the machine down forever. */
+#define WATCHDOG_SETUP_S 300
 #define WATCHDOG_CAP_S (6 * 3600)
-/* Time for everything but the device wait and the dump itself. */
-#define WATCHDOG_MARGIN_S 120
 
 static void mount_one(const char *src, const char *dir, const char *type)
 {
@@ -48,15 +49,6 @@ static void console_open(void)
 			dup2(fd, i);
 	if (fd > 2)
 		close(fd);
-}
-
-static unsigned int watchdog_seconds(const struct kdi_config *cfg)
-{
-	unsigned int dump = cfg->dump_timeout;
-
-	if (!dump || dump > WATCHDOG_CAP_S)
-		dump = WATCHDOG_CAP_S;
-	return cfg->device_timeout + dump + WATCHDOG_MARGIN_S;
 }
 
 static pid_t worker_start(const struct kdi_config *cfg, int cfg_err)
@@ -83,40 +75,67 @@ static void reap(pid_t worker, int *status, bool *done)
 		}
 }
 
-/*
- * Wait for the worker to end, at most @limit seconds.
- * @return true when it exited with status 0.
- */
-static bool worker_wait(pid_t worker, unsigned int limit)
+struct watchdog {
+	double end; /* monotonic seconds */
+	unsigned int limit;
+	bool dumping;
+};
+
+static void watchdog_arm(struct watchdog *w, unsigned int limit, bool dumping)
 {
-	struct timespec now, end, left;
+	w->limit = limit;
+	w->dumping = dumping;
+	w->end = progress_now() + limit;
+}
+
+/* @return false, with a message, when the worker ran out of time. */
+static bool watchdog_left(const struct watchdog *w, struct timespec *left)
+{
+	double s = w->end - progress_now();
+
+	if (s <= 0) {
+		if (w->dumping)
+			msg("the dump took longer than dump_timeout (%u s): "
+			    "stopping it",
+			    w->limit);
+		else
+			msg("no dump started within %u s: stopping the capture",
+			    w->limit);
+		return false;
+	}
+	left->tv_sec = (time_t)s;
+	left->tv_nsec = (long)((s - (double)left->tv_sec) * 1e9);
+	return true;
+}
+
+/* @return true when the worker exited with status 0 in time. */
+static bool worker_wait(pid_t worker, const struct kdi_config *cfg)
+{
+	unsigned int dump_limit = cfg->dump_timeout;
+	struct timespec left;
+	struct watchdog w;
+	siginfo_t si;
 	sigset_t set;
 	bool done = false;
 	int st = 0;
 
+	if (!dump_limit || dump_limit > WATCHDOG_CAP_S)
+		dump_limit = WATCHDOG_CAP_S;
+	watchdog_arm(&w, cfg->device_timeout + WATCHDOG_SETUP_S, false);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += limit;
+	sigaddset(&set, SIGUSR1);
 	for (;;) {
 		reap(worker, &st, &done);
 		if (done)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = end.tv_sec - now.tv_sec;
-		left.tv_nsec = end.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0) {
-			msg("the capture took longer than %u s: stopping it "
-			    "(raise dump_timeout if the dump needs more time)",
-			    limit);
+		if (!watchdog_left(&w, &left)) {
 			kill(worker, SIGKILL);
 			return false;
 		}
-		sigtimedwait(&set, NULL, &left);
+		if (sigtimedwait(&set, &si, &left) == SIGUSR1 &&
+		    si.si_pid == worker && !w.dumping)
+			watchdog_arm(&w, dump_limit, true);
 	}
 	if (WIFSIGNALED(st))
 		msg("the capture was killed by signal %d", WTERMSIG(st));
@@ -200,7 +219,7 @@ _Noreturn void pid1_main(int argc, char **argv)
 		msg("cannot start the capture: %s", strerror(errno));
 		act(cfg.failure_action);
 	}
-	if (worker_wait(worker, watchdog_seconds(&cfg)))
+	if (worker_wait(worker, &cfg))
 		act(cfg.final_action);
 	act(cfg.failure_action);
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,13 @@ static int summary_save(struct target *t, struct capture *cap)
 	return err;
 }
 
+/* PID 1's watchdog gives the dump dump_timeout from now on. */
+static void watchdog_notify(void)
+{
+	if (getppid() == 1)
+		kill(1, SIGUSR1);
+}
+
 int worker_main(const struct kdi_config *cfg, int cfg_err)
 {
 	struct capture cap = {.start = progress_now()};
@@ -282,6 +290,7 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 		 "the capture did not finish (out of space, stopped by the "
 		 "watchdog, or the machine was reset)");
 	summary_save(&t, &cap);
+	watchdog_notify();
 	err = dump_save(&t, &vc, &cap);
 	summary_save(&t, &cap);
 	if (!err)

@@ -23,7 +23,8 @@ int config_load(struct kdi_config *cfg);
 
 /*
  * Capture: load modules, open the target, save the kernel log, the dump
- * and a summary. @cfg_err is what config_load() returned.
+ * and a summary. @cfg_err is what config_load() returned. Sends SIGUSR1
+ * to PID 1 when the dump starts (its watchdog then counts dump_timeout).
  * @return the exit status: 0 when the dump was saved complete.
  */
 int worker_main(const struct kdi_config *cfg, int cfg_err);
