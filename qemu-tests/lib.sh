@@ -49,6 +49,32 @@
 #                                    "=== TEXT" appears in LOG; fails early if
 #                                    qemu (QEMU_PID) has exited without it
 #   marker_seen LOG TEXT             true if a "=== TEXT" line is in LOG
+#
+# Crash-and-capture helpers (HERE must be the qemu-tests directory, KDI_BIN
+# the kdumpinit binary, KERNEL_* set by kernel_fetch):
+#   capture_initrd_make CONF OUT     kdumpinit-mkinitrd --no-detect for the
+#                                    fetched kernel, config CONF, into OUT;
+#                                    its output goes to OUT.log (shown on
+#                                    failure)
+#   crash_initrd_make DIR CAPTURE OUT
+#                                    the first kernel's initrd, staged in
+#                                    DIR: BusyBox, kdumpinit, the kernel and
+#                                    capture initrd CAPTURE; its /init sets
+#                                    the host name kdi-guest, runs `kdumpinit
+#                                    load` (capture command line plus
+#                                    console=ttyS0), prints "=== loaded" and
+#                                    crashes with sysrq-c ("=== load failed"
+#                                    and power-off if the load fails)
+#   console_follow LOG               print LOG's lines as they arrive, each
+#                                    prefixed by the host's clock (seconds,
+#                                    ms) and without the CR, until QEMU_PID
+#                                    has exited
+#   kdumpfile_describe FILE          print what libkdumpfile reads in dump
+#                                    FILE: "FORMAT RELEASE" (e.g. "diskdump
+#                                    6.1.0-56-amd64"), or its error
+#   ext4_ls IMG DIR                  debugfs's `ls -l DIR` in ext4 image IMG
+#   ls_mode LISTING NAME             the octal mode of NAME in an ext4_ls
+#                                    LISTING (e.g. 100600), empty if absent
 
 KDI_CACHE=${KDI_CACHE:-/var/cache/kdumpinit}
 KDI_MIRROR=${KDI_MIRROR:-http://deb.debian.org/debian}
@@ -386,4 +412,67 @@ marker_wait() {
 		fi
 		sleep 0.5
 	done
+}
+
+capture_initrd_make() {
+	mkinitrd=${KDI_MKINITRD:-$HERE/../mkinitrd/kdumpinit-mkinitrd}
+	"$mkinitrd" --config "$1" --binary "$KDI_BIN" \
+		--kernel-version "$KERNEL_VERSION" --modules-dir "$KERNEL_MODDIR" \
+		--no-detect --output "$2" >"$2.log" 2>&1 || {
+		cat "$2.log" >&2
+		kdi_msg "kdumpinit-mkinitrd failed for $1"
+		return 1
+	}
+}
+
+crash_initrd_make() {
+	root=$1
+	rm -rf "$root" && mkdir -p "$root/bin" "$root/boot" || return 1
+	cp /bin/busybox "$root/bin/busybox" &&
+		cp "$KDI_BIN" "$root/bin/kdumpinit" &&
+		cp "$KERNEL_VMLINUZ" "$root/boot/vmlinuz" &&
+		cp "$2" "$root/boot/capture.img" || return 1
+	cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mkdir -p /proc /sys /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+hostname kdi-guest
+if kdumpinit load --kernel /boot/vmlinuz --initrd /boot/capture.img \
+	--append console=ttyS0; then
+	echo "=== loaded"
+	# let the serial port drain the marker before the crash
+	sleep 1
+	echo c >/proc/sysrq-trigger
+fi
+echo "=== load failed"
+poweroff -f
+EOF
+	chmod 0755 "$root/init" && initrd_pack "$root" "$3" "$KERNEL_CONFIG"
+}
+
+console_follow() {
+	tail -n +1 -F --pid="$QEMU_PID" "$1" 2>/dev/null |
+		perl -MTime::HiRes=time -ne \
+			'BEGIN { $| = 1 } s/\r//g; printf "%.3f %s", time, $_'
+}
+
+kdumpfile_describe() {
+	/usr/bin/python3 - "$1" <<'EOF' 2>&1 || true
+import sys
+import kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+k.attr['addrxlat.ostype'] = 'linux'
+print(k.attr['file.format'], k.attr['linux.uts.release'])
+EOF
+}
+
+ext4_ls() {
+	debugfs -R "ls -l $2" "$1" 2>/dev/null
+}
+
+ls_mode() {
+	printf '%s\n' "$1" | awk -v n="$2" '$NF == n { print $2 }'
 }
