@@ -11,8 +11,9 @@
 #   kdi_msg TEXT...                  print "qemu-tests: TEXT" on stderr
 #   kdi_die TEXT...                  kdi_msg, then exit 1
 #   apt_private SUITE [force]        set up a private apt for SUITE and its
-#                                    -security suite, run its update at most
-#                                    once a day (always with "force");
+#                                    -security suite (sid has none), run its
+#                                    update at most once a day (always with
+#                                    "force");
 #                                    sets KDI_APT to the apt-get options
 #   deb_download SUITE DIR PKG...    download PKG .debs of SUITE into DIR
 #                                    (skips those already there)
@@ -98,9 +99,14 @@ apt_sources_write() {
 	{
 		printf 'deb [signed-by=%s] %s %s main\n' \
 			"$KDI_KEYRING" "$KDI_MIRROR" "$suite"
-		# Security updates of the kernel win when they are newer.
-		printf 'deb [signed-by=%s] %s %s-security main\n' \
-			"$KDI_KEYRING" "$KDI_SECURITY_MIRROR" "$suite"
+		# Security updates of the kernel win when they are newer. The
+		# development suite has none: its -security list does not exist
+		# and would fail `apt-get update`.
+		case $suite in
+		sid | unstable) ;;
+		*) printf 'deb [signed-by=%s] %s %s-security main\n' \
+			"$KDI_KEYRING" "$KDI_SECURITY_MIRROR" "$suite" ;;
+		esac
 	} >"$file.tmp" && mv "$file.tmp" "$file"
 }
 
