@@ -129,8 +129,11 @@ apt_private() {
 	stamp=$dir/state/updated
 	if [ "${2:-}" = force ] ||
 		[ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+		# A list that cannot be fetched is an error, not a warning:
+		# else the stamp would hide the failure for a day.
 		# shellcheck disable=SC2086
-		apt-get -q $KDI_APT update >"$dir/update.log" 2>&1 || {
+		apt-get -q --error-on=any $KDI_APT update \
+			>"$dir/update.log" 2>&1 || {
 			kdi_msg "apt-get update for $suite failed, see $dir/update.log"
 			return 1
 		}
