@@ -72,7 +72,16 @@ $(HOSTDIR)/test_%: tests/unit/test_%.c $(HOST_OBJS) tests/unit/check.h
 
 unit: $(UNIT_BINS)
 
-check: setup-test $(BUILD)/kdumpinit $(UNIT_BINS)
+# Real vmcores of the Debian 5.10, 6.1 and 6.12 kernels, crashed in QEMU
+# (cached; made again only when their inputs change).
+FIXTURE_SUITES := bookworm bullseye trixie
+
+fixtures: setup-test
+	@for s in $(FIXTURE_SUITES); do \
+	  KDI_BUILD=$(abspath $(BUILD)) qemu-tests/make-vmcore --suite $$s || exit 1; \
+	done
+
+check: setup-test $(BUILD)/kdumpinit $(UNIT_BINS) fixtures
 	@KDI_BIN=$(abspath $(BUILD)/kdumpinit) KDI_BUILD=$(abspath $(BUILD)) \
 	 tests/run $(UNIT_BINS) $(SH_TESTS) $(QEMU_TESTS)
 
@@ -104,6 +113,6 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup-build setup-test unit check demo bench lint format clean distclean
+.PHONY: all setup-build setup-test fixtures unit check demo bench lint format clean distclean
 .DELETE_ON_ERROR:
 -include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d)
