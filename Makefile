@@ -93,7 +93,8 @@ bench: setup-test $(BUILD)/kdumpinit
 
 SH_FILES := scripts/setup-host deps/build.sh tests/run $(SH_TESTS) \
             $(wildcard mkinitrd/kdumpinit-mkinitrd qemu-tests/*.sh \
-                       qemu-tests/*.test qemu-tests/demo bench/run)
+                       qemu-tests/*.test qemu-tests/demo \
+                       qemu-tests/make-vmcore qemu-tests/measure bench/run)
 C_FILES  := $(wildcard common/*.[ch] collectors/*.[ch] init/*.[ch] \
                        transports/*.[ch] tests/unit/*.[ch])
 
