@@ -53,8 +53,9 @@
 #
 # Crash-and-capture helpers (HERE must be the qemu-tests directory, KDI_BIN
 # the kdumpinit binary, KERNEL_* set by kernel_fetch):
-#   capture_initrd_make CONF OUT     kdumpinit-mkinitrd --no-detect for the
-#                                    fetched kernel, config CONF, into OUT;
+#   capture_initrd_make CONF OUT     kdumpinit-mkinitrd for the fetched
+#                                    kernel with the virtio drivers
+#                                    (KDI_CAPTURE_DRIVERS), config CONF, into OUT;
 #                                    its output goes to OUT.log (shown on
 #                                    failure)
 #   crash_initrd_make DIR CAPTURE OUT
@@ -427,7 +428,8 @@ capture_initrd_make() {
 	mkinitrd=${KDI_MKINITRD:-$HERE/../mkinitrd/kdumpinit-mkinitrd}
 	"$mkinitrd" --config "$1" --binary "$KDI_BIN" \
 		--kernel-version "$KERNEL_VERSION" --modules-dir "$KERNEL_MODDIR" \
-		--no-detect --output "$2" >"$2.log" 2>&1 || {
+		--drivers "${KDI_CAPTURE_DRIVERS:-virtio_pci virtio_blk}" \
+		--output "$2" >"$2.log" 2>&1 || {
 		cat "$2.log" >&2
 		kdi_msg "kdumpinit-mkinitrd failed for $1"
 		return 1
