@@ -2,8 +2,8 @@
 # Build kdumpinit's static musl dependency sysroot from the Debian source
 # packages pinned in deps/versions: libzstd, libblkid + libmount, mbedTLS,
 # libssh (client, mbedTLS backend), libnfs. Only the libraries are built:
-# static, -Os, one section per function so that the final link drops
-# whatever kdumpinit does not call.
+# static, -Os (libzstd -O2), one section per function so that the final
+# link drops whatever kdumpinit does not call.
 #
 # Usage: deps/build.sh SYSROOT
 # Environment: KDI_DEPS_CACHE (default /var/cache/kdumpinit) holds finished
@@ -21,6 +21,9 @@ CACHE_ROOT=${KDI_DEPS_CACHE:-/var/cache/kdumpinit}
 JOBS=$(nproc 2>/dev/null || echo 2)
 CC=musl-gcc
 OPT="-Os -fPIE -ffunction-sections -fdata-sections -fstack-protector-strong"
+# zstd is 90% of a dump's CPU time: -O2 runs it in a fifth fewer
+# instructions (callgrind, level -1 on 4 KiB pages) for about 180 KB.
+ZSTD_OPT=$(echo "$OPT" | sed 's/^-Os/-O2/')
 PKGS="libzstd mbedtls libssh util-linux libnfs"
 LOG=$LOGS/deps.log
 
@@ -163,7 +166,7 @@ cmake_build() {
 # API: kdumpinit compresses and decompresses frames, nothing else.
 build_libzstd() {
 	t=$1
-	run make -C "$t/lib" -j "$JOBS" libzstd.a CC="$CC" CFLAGS="$OPT" \
+	run make -C "$t/lib" -j "$JOBS" libzstd.a CC="$CC" CFLAGS="$ZSTD_OPT" \
 		ZSTD_LEGACY_SUPPORT=0 ZSTD_LIB_DICTBUILDER=0 \
 		ZSTD_LIB_DEPRECATED=0
 	cp "$t/lib/libzstd.a" "$STAGE/lib/"
