@@ -16,7 +16,7 @@ void dump_opts_default(struct dump_opts *o)
 	o->compress = DUMP_COMPRESS_ZSTD;
 	/* zstd's -1 skips the Huffman stage, which on independent 4 KiB
 	 * pages cost half the compression time for under 1% of size. */
-	o->zstd_level = -1;
+	o->zstd_level = DUMP_ZSTD_DEFAULT;
 	o->progress = false;
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@
 
 static const char dump_usage[] =
 	"usage: kdumpinit dump [-d LEVEL] [--compress zstd|none] "
-	"[--zstd-level N]\n"
+	"[--zstd-level N (-7..-1, 1..19; default -1)]\n"
 	"                      [--elf] [--flat] [--force] [--progress] "
 	"VMCORE OUTPUT|-\n"
 	"  -d LEVEL        dump level 0..31 (1 zero, 2 cache, 4 cache+private,\n"
@@ -43,6 +44,21 @@ static int parse_level(const char *s, const char *what, uint64_t max, int *out)
 	if (parse_u64(s, &v) || v > max) {
 		msg("bad %s '%s': use 0..%llu", what, s,
 		    (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int zstd_level_parse(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || !dump_zstd_level_ok(v)) {
+		msg("bad zstd level '%s': use %s", s, DUMP_ZSTD_RANGE);
 		return -EINVAL;
 	}
 	*out = (int)v;
@@ -83,8 +99,7 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 			}
 			break;
 		case 'z':
-			if (parse_level(optarg, "zstd level", 19,
-					&a->o.zstd_level))
+			if (zstd_level_parse(optarg, &a->o.zstd_level))
 				return -EINVAL;
 			break;
 		case 'E':

@@ -56,7 +56,7 @@ void config_defaults(struct kdi_config *cfg)
 	cfg->dump_level = 31;
 	cfg->format = DUMP_KDUMP;
 	cfg->compress = DUMP_COMPRESS_ZSTD;
-	cfg->zstd_level = 1;
+	cfg->zstd_level = DUMP_ZSTD_DEFAULT;
 	cfg->device_timeout = 30;
 	cfg->dump_timeout = 0;
 	cfg->failure_action = ACTION_REBOOT;
@@ -323,12 +323,22 @@ static int set_dump_level(struct kdi_config *cfg, const struct place *p)
 
 static int set_zstd_level(struct kdi_config *cfg, const struct place *p)
 {
-	unsigned long v;
-	int err = config_number(p, 1, 19, &v);
+	bool neg = p->value[0] == '-';
+	const char *s = p->value + neg;
+	long v = 0;
+	int err = one_word(p);
 
-	if (!err)
-		cfg->zstd_level = (int)v;
-	return err;
+	if (err)
+		return err;
+	/* Decimal digits after an optional '-', bounded before overflow. */
+	for (; *s >= '0' && *s <= '9' && v <= DUMP_ZSTD_MAX; s++)
+		v = v * 10 + (*s - '0');
+	if (neg)
+		v = -v;
+	if (*s || s == p->value + neg || !dump_zstd_level_ok(v))
+		return config_bad(p, "must be %s", DUMP_ZSTD_RANGE);
+	cfg->zstd_level = (int)v;
+	return 0;
 }
 
 static int set_device_timeout(struct kdi_config *cfg, const struct place *p)

@@ -58,7 +58,7 @@ struct kdi_config {
 	int dump_level;		     /* 0..31, default 31 */
 	enum dump_format format;     /* default DUMP_KDUMP */
 	enum dump_compress compress; /* default DUMP_COMPRESS_ZSTD */
-	int zstd_level;		     /* 1..19, default 1 */
+	int zstd_level;		     /* see dump_zstd_level_ok() */
 
 	unsigned int device_timeout; /* seconds; default 30 */
 	unsigned int dump_timeout;   /* seconds; 0 = no limit (default) */

@@ -83,7 +83,7 @@ static void test_defaults(void)
 	CHECK_STR(c.target_path, "/var/crash");
 	CHECK_EQ_U(c.dump_level, 31);
 	CHECK_EQ_U(c.compress, DUMP_COMPRESS_ZSTD);
-	CHECK_EQ_U(c.zstd_level, 1);
+	CHECK(c.zstd_level == -1);
 	CHECK_EQ_U(c.format, DUMP_KDUMP);
 	CHECK_EQ_U(c.device_timeout, 30);
 	CHECK_EQ_U(c.dump_timeout, 0);
@@ -148,14 +148,14 @@ static void test_errors_all_reported(void)
 
 	CHECK_EQ_U(err, (unsigned long long)-EINVAL);
 	CHECK(has_err("2: dump_level 40: must be 0..31\n"));
-	CHECK(has_err("3: zstd_level 0: must be 1..19\n"));
+	CHECK(has_err("3: zstd_level 0: must be -7..-1 or 1..19\n"));
 	CHECK(has_err("4: failure_action shell: not possible"));
 	CHECK(has_err("5: frobnicate 1: unknown directive"));
 	CHECK(has_err("6: device_timeout 010x: must be a number"));
 	CHECK(has_err("7: path relative/dir: must be an absolute path"));
 	CHECK(has_err("8: raw /dev/sdb1: not supported"));
 	CHECK_EQ_U(c.dump_level, 31);
-	CHECK_EQ_U(c.zstd_level, 1);
+	CHECK(c.zstd_level == -1);
 	CHECK_STR(c.target_path, "/var/crash");
 	CHECK_STR(c.target_device, "LABEL=dumps");
 }
@@ -175,6 +175,27 @@ static void test_numbers_decimal_only(void)
 			     "dump_timeout 99999999999999999999999\n"));
 	CHECK(has_err("2: dump_timeout 99999999999999999999999: must be"));
 	CHECK_EQ_U(c.dump_timeout, 0);
+}
+
+/* zstd's fast levels are negative; 0 would silently mean level 3. */
+static void test_zstd_levels(void)
+{
+	struct kdi_config c;
+
+	CHECK(conf_parse(&c, "ext4 LABEL=d\nzstd_level -7\n") == 0);
+	CHECK(c.zstd_level == -7);
+	CHECK(conf_parse(&c, "ext4 LABEL=d\nzstd_level 19\n") == 0);
+	CHECK(c.zstd_level == 19);
+	CHECK(conf_parse(&c, "ext4 LABEL=d\nzstd_level -8\n") == -EINVAL);
+	CHECK(has_err("2: zstd_level -8: must be -7..-1 or 1..19\n"));
+	CHECK(conf_parse(&c, "ext4 LABEL=d\nzstd_level -\n") == -EINVAL);
+	CHECK(has_err("2: zstd_level -: must be -7..-1 or 1..19\n"));
+	CHECK(conf_parse(&c, "ext4 LABEL=d\nzstd_level 20\n") == -EINVAL);
+	CHECK(conf_parse(&c, "ext4 LABEL=d\nzstd_level --1\n") == -EINVAL);
+	CHECK(conf_parse(&c,
+			 "ext4 LABEL=d\nzstd_level 99999999999999999999\n") ==
+	      -EINVAL);
+	CHECK(c.zstd_level == -1);
 }
 
 static void test_long_line_refused(void)
@@ -375,6 +396,7 @@ int main(void)
 	RUN(test_full_file);
 	RUN(test_errors_all_reported);
 	RUN(test_numbers_decimal_only);
+	RUN(test_zstd_levels);
 	RUN(test_long_line_refused);
 	RUN(test_targets);
 	RUN(test_core_collector);
