@@ -67,7 +67,7 @@ $(HOSTDIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(HOSTDIR)/test_%: tests/unit/test_%.c $(HOST_OBJS) tests/unit/check.h
+$(HOSTDIR)/test_%: tests/unit/test_%.c $(HOST_OBJS) $(wildcard tests/unit/*.h)
 	$(HOST_CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(HOST_OBJS) $(HOST_LIBS)
 
 unit: $(UNIT_BINS)

@@ -36,12 +36,13 @@ _Noreturn void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-int write_all(int fd, const void *buf, size_t len)
+/* The loop of write_all() and pwrite_all(): @off < 0 means write(). */
+static int write_loop(int fd, const char *p, size_t len, off_t off)
 {
-	const char *p = buf;
-
 	while (len) {
-		ssize_t n = write(fd, p, len > SSIZE_MAX ? SSIZE_MAX : len);
+		size_t chunk = len > SSIZE_MAX ? SSIZE_MAX : len;
+		ssize_t n = off < 0 ? write(fd, p, chunk)
+				    : pwrite(fd, p, chunk, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -50,30 +51,23 @@ int write_all(int fd, const void *buf, size_t len)
 		if (n == 0)
 			return -ENOSPC;
 		p += n;
+		if (off >= 0)
+			off += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
+int write_all(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, -1);
+}
+
 int pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n =
-			pwrite(fd, p, len > SSIZE_MAX ? SSIZE_MAX : len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (off < 0)
+		return -EINVAL;
+	return write_loop(fd, buf, len, off);
 }
 
 int pread_all(int fd, void *buf, size_t len, off_t off)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "elfnote.h"
 #include "dump.h"
 #include "flat.h"
 #include "kdump_read.h"
@@ -49,21 +50,6 @@ static void fill_page(uint8_t *p, uint64_t pfn)
 		for (int i = 0; i < PS; i++)
 			p[i] = (uint8_t)("kdumpinit page "[i % 15] + pfn);
 	}
-}
-
-static size_t put_note(uint8_t *p, const char *name, uint32_t type,
-		       const void *desc, uint32_t dsz)
-{
-	uint32_t nsz = (uint32_t)strlen(name) + 1;
-	size_t n = 12;
-
-	memcpy(p, &nsz, 4);
-	memcpy(p + 4, &dsz, 4);
-	memcpy(p + 8, &type, 4);
-	memcpy(p + n, name, nsz);
-	n += (nsz + 3) & ~3u;
-	memcpy(p + n, desc, dsz);
-	return n + ((dsz + 3) & ~3u);
 }
 
 static void make_vmcore(void)

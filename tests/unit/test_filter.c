@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "elfnote.h"
 #include "filter.h"
 #include "util.h"
 
@@ -180,21 +181,6 @@ static void build_pages(void)
 	buddy(1100, 2);
 	buddy(3072, 10);
 	buddy(2100, 0);
-}
-
-static size_t put_note(uint8_t *p, const char *name, uint32_t type,
-		       const void *desc, uint32_t dsz)
-{
-	uint32_t nsz = (uint32_t)strlen(name) + 1;
-	size_t n = 12;
-
-	memcpy(p, &nsz, 4);
-	memcpy(p + 4, &dsz, 4);
-	memcpy(p + 8, &type, 4);
-	memcpy(p + n, name, nsz);
-	n += (nsz + 3) & ~3u;
-	memcpy(p + n, desc, dsz);
-	return n + ((dsz + 3) & ~3u);
 }
 
 static int write_vmcore(void)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "elfnote.h"
 #include "util.h"
 #include "vmcore.h"
 
@@ -52,19 +53,6 @@ static char errbuf[4096];
 static uint8_t pattern(uint64_t paddr)
 {
 	return (uint8_t)(paddr / PS * 7 + paddr % 251);
-}
-
-static size_t put_note(uint8_t *p, const char *name, uint32_t type,
-		       const void *desc, uint32_t dlen)
-{
-	Elf64_Nhdr nh = {(uint32_t)strlen(name) + 1, dlen, type};
-	size_t n = sizeof(nh);
-
-	memcpy(p, &nh, sizeof(nh));
-	memcpy(p + n, name, nh.n_namesz);
-	n += (nh.n_namesz + 3) & ~3u;
-	memcpy(p + n, desc, dlen);
-	return n + ((dlen + 3) & ~3u);
 }
 
 static void img_init(struct img *im, const struct seg *segs, unsigned int n)
