@@ -5,7 +5,12 @@
  *   block 0      header, written first with the incomplete flag set and
  *                rewritten without it once everything else is written, so
  *                a dump cut short by anything (ENOSPC, EFBIG, a reset)
- *                says so
+ *                says so. A flattened stream (a sink with no descriptor)
+ *                gets it once, complete, as makedumpfile -F writes it:
+ *                crash reads a flattened file directly and takes the
+ *                first record at an offset, so a rewrite would leave it
+ *                seeing the incomplete flag; a cut stream lacks the end
+ *                marker instead
  *   block 1..    sub header + the vmcore's ELF notes
  *   bitmaps      1st (present) and 2nd (dumped), written per window
  *   descs        one per pfn the filter keeps (counted beforehand)
@@ -310,7 +315,9 @@ static int kw_window(struct kw *w, uint64_t start)
 
 static int kw_body(struct kw *w)
 {
-	int err = kw_header(w, KDUMP_INCOMPLETE | w->h.status);
+	bool stream = w->j->out->fd < 0;
+	int err = kw_header(w, stream ? w->h.status
+				      : KDUMP_INCOMPLETE | w->h.status);
 
 	if (!err)
 		err = kw_sub_header(w);
@@ -324,7 +331,7 @@ static int kw_body(struct kw *w)
 	}
 	for (uint64_t s = 0; !err && s < w->j->vc->max_pfn; s += DUMP_WINDOW)
 		err = kw_window(w, s);
-	if (!err)
+	if (!err && !stream)
 		err = kw_header(w, w->h.status & ~KDUMP_INCOMPLETE);
 	return err;
 }
