@@ -116,4 +116,6 @@ distclean:
 
 .PHONY: all setup-build setup-test fixtures unit check demo bench lint format clean distclean
 .DELETE_ON_ERROR:
+# Keep the host objects between runs (make would drop them as intermediates).
+.SECONDARY: $(HOST_OBJS)
 -include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d)
