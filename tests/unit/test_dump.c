@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "elfnote.h"
+#include "elfcore.h"
 #include "dump.h"
 #include "flat.h"
 #include "kdump_read.h"
@@ -67,17 +67,7 @@ static void make_vmcore(void)
 	nsz += put_note(notes + nsz, "CORE", NT_PRSTATUS, prstatus, 336);
 	nsz += put_note(notes + nsz, "CORE", NT_PRSTATUS, prstatus, 336);
 	nsz += put_note(notes + nsz, "VMCOREINFO", 0, vmci, sizeof(vmci) - 1);
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 1 + NSEGS;
+	put_core_header(&eh, 1 + NSEGS);
 	off = sizeof(eh) + sizeof(ph);
 	ph[0] = (Elf64_Phdr){
 		.p_type = PT_NOTE, .p_offset = off, .p_filesz = nsz};

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "elfnote.h"
+#include "elfcore.h"
 #include "filter.h"
 #include "util.h"
 
@@ -202,17 +202,7 @@ static int write_vmcore(void)
 		 flat ? vmci_flat : vmci_sparse);
 	nsz += put_note(notes + nsz, "VMCOREINFO", 0, text,
 			(uint32_t)strlen(text));
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 3;
+	put_core_header(&eh, 3);
 	ph[0].p_type = PT_NOTE;
 	ph[0].p_offset = PS;
 	ph[0].p_filesz = nsz;

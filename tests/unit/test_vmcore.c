@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "elfnote.h"
+#include "elfcore.h"
 #include "util.h"
 #include "vmcore.h"
 
@@ -61,17 +61,7 @@ static void img_init(struct img *im, const struct seg *segs, unsigned int n)
 	uint8_t prstatus[336] = {0};
 
 	memset(im, 0, sizeof(*im));
-	memcpy(im->eh.e_ident, ELFMAG, SELFMAG);
-	im->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	im->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	im->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	im->eh.e_type = ET_CORE;
-	im->eh.e_machine = EM_X86_64;
-	im->eh.e_version = EV_CURRENT;
-	im->eh.e_phoff = sizeof(Elf64_Ehdr);
-	im->eh.e_ehsize = sizeof(Elf64_Ehdr);
-	im->eh.e_phentsize = sizeof(Elf64_Phdr);
-	im->eh.e_phnum = (uint16_t)(n + 1);
+	put_core_header(&im->eh, (uint16_t)(n + 1));
 	im->notes_len = put_note(im->notes, "CORE", NT_PRSTATUS, prstatus,
 				 sizeof(prstatus));
 	im->notes_len += put_note(im->notes + im->notes_len, "CORE",
