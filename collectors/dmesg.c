@@ -8,6 +8,7 @@
 #include "dmesg.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,4 +159,48 @@ int dmesg_write(const struct memsrc *ms, int fd)
 		err = o->err;
 	free(o);
 	return err;
+}
+
+/* Most telling first: a panic names its cause; an oops or BUG often is
+ * the cause when the panic line only says "Fatal exception"; a sysrq
+ * trigger at least says the crash was asked for. */
+static const char *const panic_marks[][2] = {
+	{"Kernel panic - not syncing", NULL},
+	{"BUG: ", "Oops"},
+	{"sysrq: Trigger a crash", "SysRq : Trigger a crash"},
+};
+
+static bool line_has(const char *line, size_t n, const char *const *marks)
+{
+	for (int i = 0; i < 2 && marks[i]; i++)
+		if (memmem(line, n, marks[i], strlen(marks[i])))
+			return true;
+	return false;
+}
+
+const char *dmesg_panic_line(const char *log, size_t len, size_t *n)
+{
+	const char *end = log + len;
+
+	for (size_t i = 0; i < sizeof(panic_marks) / sizeof(*panic_marks);
+	     i++) {
+		const char *found = NULL, *p = log;
+		size_t found_n = 0;
+
+		while (p < end) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			size_t ln = (size_t)((eol ? eol : end) - p);
+
+			if (line_has(p, ln, panic_marks[i])) {
+				found = p;
+				found_n = ln;
+			}
+			p += ln + 1;
+		}
+		if (found) {
+			*n = found_n;
+			return found;
+		}
+	}
+	return NULL;
 }

@@ -13,6 +13,8 @@
 #ifndef KDI_DMESG_H
 #define KDI_DMESG_H
 
+#include <stddef.h>
+
 #include "memsrc.h"
 
 /*
@@ -21,5 +23,15 @@
  *         read (-ENOENT: VMCOREINFO lacks an entry the log needs).
  */
 int dmesg_write(const struct memsrc *ms, int fd);
+
+/*
+ * The line of a kernel log (@log, @len bytes) that says why the kernel
+ * went down: the last "Kernel panic - not syncing" line, else the last
+ * "BUG: " or "Oops" line, else the last sysrq crash trigger line.
+ * @return the line's start, its length without the newline in *@n; NULL
+ *         when the log has none. `info` and the capture summary both use
+ *         this, so they name the same line.
+ */
+const char *dmesg_panic_line(const char *log, size_t len, size_t *n);
 
 #endif

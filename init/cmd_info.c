@@ -18,29 +18,15 @@
 #include "util.h"
 #include "vmcore.h"
 
-/* Lines that say why the kernel went down; the last one wins. */
-static const char *const panic_marks[] = {
-	"Kernel panic - not syncing",
-	"sysrq: Trigger a crash",
-	"SysRq : Trigger a crash",
-};
-
-static bool is_panic_line(const char *s, size_t len)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(panic_marks); i++)
-		if (memmem(s, len, panic_marks[i], strlen(panic_marks[i])))
-			return true;
-	return false;
-}
-
 /* The kernel log goes through dmesg_write() into a memory file, then the
  * last panic line is picked out. */
 static void print_panic_line(const struct memsrc *ms)
 {
 	int fd = memfd_create("kdumpinit-dmesg", MFD_CLOEXEC);
 	off_t len;
-	char *log, *line, *best = NULL;
-	size_t best_len = 0;
+	const char *best;
+	char *log;
+	size_t best_len;
 
 	if (fd < 0 || !ms->vi || dmesg_write(ms, fd)) {
 		printf("panic:       (kernel log not readable)\n");
@@ -53,17 +39,7 @@ static void print_panic_line(const struct memsrc *ms)
 		printf("panic:       (empty kernel log)\n");
 		goto out;
 	}
-	for (line = log; line < log + len;) {
-		char *nl = memchr(line, '\n', (size_t)(log + len - line));
-		size_t n =
-			nl ? (size_t)(nl - line) : (size_t)(log + len - line);
-
-		if (is_panic_line(line, n)) {
-			best = line;
-			best_len = n;
-		}
-		line += n + 1;
-	}
+	best = dmesg_panic_line(log, (size_t)len, &best_len);
 	if (best)
 		printf("panic:       %.*s\n", (int)best_len, best);
 	else

@@ -5,53 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dmesg.h"
 #include "progress.h"
-
-/* Most telling first: a panic names its cause; an oops or BUG often is
- * the cause when the panic line only says "Fatal exception". */
-static const char *const panic_marks[] = {
-	"Kernel panic - not syncing",
-	"BUG: ",
-	"Oops",
-};
-
-static const char *last_line_with(const char *log, size_t len, const char *mark)
-{
-	const char *found = NULL, *p = log, *end = log + len;
-	size_t n = strlen(mark);
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *stop = eol ? eol : end;
-
-		for (const char *q = p; q + n <= stop; q++)
-			if (!memcmp(q, mark, n)) {
-				found = p;
-				break;
-			}
-		p = stop + 1;
-	}
-	return found;
-}
 
 void summary_find_panic(struct capture *cap, const char *log, size_t len)
 {
-	for (size_t i = 0; i < sizeof(panic_marks) / sizeof(*panic_marks);
-	     i++) {
-		const char *line = last_line_with(log, len, panic_marks[i]);
-		const char *eol;
-		size_t n;
+	size_t n;
+	const char *line = dmesg_panic_line(log, len, &n);
 
-		if (!line)
-			continue;
-		eol = memchr(line, '\n', (size_t)(log + len - line));
-		n = eol ? (size_t)(eol - line) : (size_t)(log + len - line);
-		if (n >= sizeof(cap->panic))
-			n = sizeof(cap->panic) - 1;
-		memcpy(cap->panic, line, n);
-		cap->panic[n] = 0;
+	if (!line)
 		return;
-	}
+	if (n >= sizeof(cap->panic))
+		n = sizeof(cap->panic) - 1;
+	memcpy(cap->panic, line, n);
+	cap->panic[n] = 0;
 }
 
 struct out {

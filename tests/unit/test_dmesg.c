@@ -331,8 +331,29 @@ static void test_legacy(void)
 	vmcoreinfo_free(&vi);
 }
 
+/* info and the capture summary name the line that says why the kernel
+ * went down: a panic over an oops over the sysrq trigger, the last of each. */
+static void test_panic_line(void)
+{
+	static const char log[] =
+		"[    1.0] sysrq: Trigger a crash\n"
+		"[    1.1] Oops: 0002 [#1] SMP\n"
+		"[    1.2] Kernel panic - not syncing: first\n"
+		"[    1.3] Kernel panic - not syncing: last";
+	size_t n = 0;
+	const char *l = dmesg_panic_line(log, sizeof(log) - 1, &n);
+
+	CHECK(l && n == 42 && !strncmp(l, "[    1.3] Kernel panic", 22));
+	l = dmesg_panic_line(log, 62, &n); /* up to the Oops line */
+	CHECK(l && !strncmp(l, "[    1.1] Oops: 0002 [#1] SMP", n) && n == 29);
+	l = dmesg_panic_line(log, 32, &n); /* the sysrq line alone */
+	CHECK(l == log && n == 32);
+	CHECK(!dmesg_panic_line("[    0.0] Linux version\n", 24, &n));
+}
+
 int main(void)
 {
+	RUN(test_panic_line);
 	RUN(test_translate_4level);
 	RUN(test_translate_5level);
 	RUN(test_prb);
