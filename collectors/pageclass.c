@@ -70,10 +70,29 @@ static bool type_is(const struct pageclass *pc, uint32_t v, struct pgc_num val,
 	return v == t;
 }
 
-static void offsets_init(struct pageclass *pc, const struct vmcoreinfo *vi)
+/* Offset of a field of the first tail page: folio.@folio_field is
+ * published from the folio's start (one struct page earlier), older
+ * kernels publish page.@page_field. */
+static struct pgc_num tail_offset(const struct pageclass *pc,
+				  const struct vmcoreinfo *vi,
+				  const char *folio_field,
+				  const char *page_field)
 {
+	char name[64];
 	struct pgc_num n;
 
+	snprintf(name, sizeof(name), "folio.%s", folio_field);
+	n = get(vi, "OFFSET", name);
+	if (n.ok) {
+		n.v -= (int64_t)pc->size;
+		return n;
+	}
+	snprintf(name, sizeof(name), "page.%s", page_field);
+	return get(vi, "OFFSET", name);
+}
+
+static void offsets_init(struct pageclass *pc, const struct vmcoreinfo *vi)
+{
 	pc->mapping = get(vi, "OFFSET", "page.mapping");
 	pc->mapcount = get(vi, "OFFSET", "page._mapcount");
 	pc->type = get(vi, "OFFSET", "page.page_type");
@@ -89,18 +108,8 @@ static void offsets_init(struct pageclass *pc, const struct vmcoreinfo *vi)
 	/* Kernels with folio hugetlb markers keep the order in the low byte
 	 * of the first tail page's flags (folio._flags_1). */
 	pc->order_in_flags1 = pc->hugetlb_val.ok || pc->pg_hugetlb.ok;
-	n = get(vi, "OFFSET", "folio._folio_order");
-	if (n.ok)
-		n.v -= (int64_t)pc->size;
-	else
-		n = get(vi, "OFFSET", "page.compound_order");
-	pc->order = n;
-	n = get(vi, "OFFSET", "folio._folio_dtor");
-	if (n.ok)
-		n.v -= (int64_t)pc->size;
-	else
-		n = get(vi, "OFFSET", "page.compound_dtor");
-	pc->dtor = n;
+	pc->order = tail_offset(pc, vi, "_folio_order", "compound_order");
+	pc->dtor = tail_offset(pc, vi, "_folio_dtor", "compound_dtor");
 	pc->hugetlb_dtor = get(vi, "NUMBER", "HUGETLB_PAGE_DTOR");
 	pc->free_orders = get(vi, "LENGTH", "zone.free_area");
 }
