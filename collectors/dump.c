@@ -39,6 +39,11 @@ int dump_window(struct dump_job *j, uint64_t start, uint64_t count)
  * 32-byte vectors rather than call memcmp, which musl runs a byte at a
  * time. Pages need not be aligned (a vmcore's segments need not be).
  */
+/*
+ * Half the pages of a vmcore are zero, and each is read to its end: OR
+ * 32-byte vectors rather than call memcmp, which musl runs a byte at a
+ * time. Pages need not be aligned (a vmcore's segments need not be).
+ */
 bool page_is_zero(const uint8_t *p, size_t len)
 {
 	typedef uint64_t vec __attribute__((vector_size(32), aligned(1)));
@@ -55,6 +60,26 @@ bool page_is_zero(const uint8_t *p, size_t len)
 			return false;
 	}
 	return true;
+}
+
+/* A few pfns the filter drops cost less to read along than a new read. */
+#define READ_GAP 8
+
+void dump_read_ahead(struct dump_job *j, uint64_t start, uint64_t i,
+		     uint64_t count)
+{
+	uint64_t end = i + 1, max = VMCORE_WINDOW / j->vc->page_size;
+
+	if (start + i < j->ra_end)
+		return;
+	for (uint64_t k = end; k < count && k - i < max; k++) {
+		if (bit_test(j->bits, k))
+			end = k + 1;
+		else if (k - end >= READ_GAP)
+			break;
+	}
+	j->ra_end = start + end;
+	vmcore_will_read(j->vc, start + i, end - i);
 }
 
 /* First pass: how many pfns the filter keeps. Cheap: no page is read. */

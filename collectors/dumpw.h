@@ -26,9 +26,10 @@ struct dump_job {
 	struct sink *out;
 	struct dump_result *res;
 	struct progress pg;
-	uint8_t *bits; /* DUMP_WINDOW / 8 bytes */
-	uint64_t kept; /* pfns the filter keeps (first pass) */
-	uint64_t done; /* pfns processed, for progress */
+	uint8_t *bits;	 /* DUMP_WINDOW / 8 bytes */
+	uint64_t kept;	 /* pfns the filter keeps (first pass) */
+	uint64_t done;	 /* pfns processed, for progress */
+	uint64_t ra_end; /* pfns before this were announced to the reader */
 };
 
 /* pfns in the window starting at @start (a multiple of 8). */
@@ -36,6 +37,13 @@ uint64_t dump_window_count(const struct dump_job *j, uint64_t start);
 
 /* Fill j->bits with the filter's window at @start. @return 0 or -errno. */
 int dump_window(struct dump_job *j, uint64_t start, uint64_t count);
+
+/*
+ * Before reading kept pfn @start + @i of the window: tell the reader
+ * which pages follow, so that one read fetches a run of them.
+ */
+void dump_read_ahead(struct dump_job *j, uint64_t start, uint64_t i,
+		     uint64_t count);
 
 static inline bool bit_test(const uint8_t *bits, uint64_t i)
 {

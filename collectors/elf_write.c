@@ -163,8 +163,10 @@ static int ew_pass(struct ew *w)
 				err = ew_close_run(w);
 				w->run_start = s + i;
 			}
-			if (!err && !w->counting)
+			if (!err && !w->counting) {
+				dump_read_ahead(j, s, i, n);
 				err = ew_page(w, s + i);
+			}
 			w->run_len++;
 		}
 	}

@@ -286,6 +286,7 @@ static int kw_window(struct kw *w, uint64_t start)
 		if (!bit_test(j->bits, i))
 			continue;
 		dump_tick(j);
+		dump_read_ahead(j, start, i, count);
 		page = vmcore_page(j->vc, start + i, &err);
 		if (!page) {
 			if (err)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ELF64 vmcore reader: header and program header validation, the notes,
- * the physical-to-file map, and page access through a sliding window.
+ * the physical-to-file map. Page access: vmcore_win.c.
  */
 #include "vmcore.h"
 
@@ -10,12 +10,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch.h"
 #include "util.h"
+#include "vmcore_priv.h"
 
 /* More program headers than any machine has memory ranges: a bigger
  * count is a corrupt header, not a big machine. */
@@ -258,12 +258,10 @@ int vmcore_open(struct vmcore *vc, const char *path)
 		err = read_notes(vc);
 	if (!err)
 		err = check_layout(vc);
-	if (!err) {
-		vc->bounce = malloc(vc->page_size);
-		if (vc->bounce)
-			return 0;
-		err = -ENOMEM;
-	}
+	if (!err)
+		err = vmcore_win_init(vc);
+	if (!err)
+		return 0;
 err_close:
 	vmcore_close(vc);
 	vc->fd = -1;
@@ -272,23 +270,19 @@ err_close:
 
 void vmcore_close(struct vmcore *vc)
 {
-	if (vc->win)
-		munmap(vc->win, vc->win_len);
+	vmcore_win_free(vc);
 	if (vc->fd >= 0)
 		close(vc->fd);
 	vmcoreinfo_free(&vc->vi);
 	free(vc->segs);
 	free(vc->notes);
-	free(vc->bounce);
-	vc->win = NULL;
 	vc->segs = NULL;
 	vc->notes = NULL;
-	vc->bounce = NULL;
 	vc->fd = -1;
 }
 
 /* The segment holding physical address @pa, or NULL. */
-static const struct vmcore_seg *seg_find(const struct vmcore *vc, uint64_t pa)
+const struct vmcore_seg *vmcore_seg_find(const struct vmcore *vc, uint64_t pa)
 {
 	unsigned int lo = 0, hi = vc->nsegs;
 
@@ -307,14 +301,14 @@ static const struct vmcore_seg *seg_find(const struct vmcore *vc, uint64_t pa)
 }
 
 /* File offset of the whole page @pfn, or false when not wholly backed. */
-static bool page_offset(const struct vmcore *vc, uint64_t pfn, uint64_t *off)
+bool vmcore_page_offset(const struct vmcore *vc, uint64_t pfn, uint64_t *off)
 {
 	uint64_t pa = pfn * vc->page_size;
 	const struct vmcore_seg *s;
 
 	if (pfn >= vc->max_pfn)
 		return false;
-	s = seg_find(vc, pa);
+	s = vmcore_seg_find(vc, pa);
 	if (!s || pa - s->paddr > s->filesz ||
 	    s->filesz - (pa - s->paddr) < vc->page_size)
 		return false;
@@ -326,56 +320,7 @@ bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
 {
 	uint64_t off;
 
-	return page_offset(vc, pfn, &off);
-}
-
-/* Map the window holding [off, off + len); false when mmap is refused. */
-static bool win_map(struct vmcore *vc, uint64_t off, uint64_t len)
-{
-	uint64_t host = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t start = off & ~((uint64_t)VMCORE_WINDOW - 1);
-	void *p;
-
-	if (off + len > start + VMCORE_WINDOW)
-		start = off & ~(host - 1);
-	if (vc->win) {
-		munmap(vc->win, vc->win_len);
-		vc->win = NULL;
-	}
-	vc->win_off = start;
-	vc->win_len = vc->file_size - start < VMCORE_WINDOW
-			      ? vc->file_size - start
-			      : VMCORE_WINDOW;
-	p = mmap(NULL, vc->win_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
-		 vc->fd, (off_t)start);
-	if (p == MAP_FAILED)
-		return false;
-	/* Pages are read once, in order: let the kernel read ahead and
-	 * drop them behind us. */
-	madvise(p, vc->win_len, MADV_SEQUENTIAL);
-	vc->win = p;
-	return true;
-}
-
-const uint8_t *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
-{
-	uint64_t off, ps = vc->page_size;
-	int e;
-
-	if (!page_offset(vc, pfn, &off))
-		return NULL;
-	if (vc->win && off >= vc->win_off &&
-	    off + ps <= vc->win_off + vc->win_len)
-		return vc->win + (off - vc->win_off);
-	if (!vc->no_mmap && win_map(vc, off, ps))
-		return vc->win + (off - vc->win_off);
-	vc->no_mmap = true;
-	e = pread_all(vc->fd, vc->bounce, ps, (off_t)off);
-	if (!e)
-		return vc->bounce;
-	if (err)
-		*err = e;
-	return NULL;
+	return vmcore_page_offset(vc, pfn, &off);
 }
 
 /* Byte-granular: any part of a segment's file-backed data can be read,
@@ -387,7 +332,7 @@ static int vmcore_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
 	uint8_t *out = buf;
 
 	while (len) {
-		const struct vmcore_seg *s = seg_find(vc, paddr);
+		const struct vmcore_seg *s = vmcore_seg_find(vc, paddr);
 		uint64_t in, n;
 		int err;
 

@@ -6,9 +6,11 @@
  * bad magic, absurd counts, overlapping or out-of-file segments, or no
  * VMCOREINFO note give a message naming what is wrong and -EINVAL.
  *
- * Page access is through a sliding mmap window (falling back to pread when
- * the file cannot be mapped), so memory use does not grow with the size
- * of the vmcore: see VMCORE_WINDOW.
+ * Page access is through a window of VMCORE_WINDOW bytes, so memory use
+ * does not grow with the size of the vmcore. /proc/vmcore is mapped (its
+ * read() maps and unmaps every page of the old memory; its mmap() sets
+ * the mapping up once); a copy on disk is read with pread() into a buffer,
+ * which costs a fraction of faulting in the page cache page by page.
  *
  * Segments: a PT_LOAD wholly inside another (the kernel-text segment that
  * kexec adds, which repeats part of a RAM segment) is dropped; any other
@@ -50,11 +52,13 @@ struct vmcore {
 	struct vmcoreinfo vi;
 	uint64_t page_size; /* == vi.page_size */
 	uint64_t max_pfn;   /* one past the highest pfn in a segment */
-	/* mmap window state, private to vmcore.c */
-	uint8_t *win;
+	/* Page access, private to vmcore_win.c: the file range
+	 * [win_off, win_off + win_len) is at win, mapped (map) or read
+	 * into a buffer of VMCORE_WINDOW bytes. */
+	bool map;
+	uint8_t *win, *buf;
 	uint64_t win_off, win_len;
-	bool no_mmap;
-	uint8_t *bounce; /* one page, for the pread fallback */
+	uint64_t ra_pfn, ra_end; /* vmcore_will_read() */
 };
 
 /* @return 0 or -errno, with a message naming @path and the problem. */
@@ -69,6 +73,13 @@ void vmcore_close(struct vmcore *vc);
  * only when the caller does not care).
  */
 const uint8_t *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err);
+
+/*
+ * Hint: the next vmcore_page() calls ask for pfns in [@pfn, @pfn + @n),
+ * in order, perhaps not all of them. Lets a read fetch just that range;
+ * without a hint the reader assumes a sequential scan.
+ */
+void vmcore_will_read(struct vmcore *vc, uint64_t pfn, uint64_t n);
 
 /* Whether @pfn lies inside a segment's file-backed part. */
 bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn);

@@ -183,9 +183,19 @@ static void test_good(void)
 	CHECK(vmcore_pfn_present(&vc, 5001));
 	CHECK(!vmcore_pfn_present(&vc, 5002));
 	CHECK(!vmcore_pfn_present(&vc, UINT64_MAX / PS));
+	check_pages(&vc); /* a file on disk is read into a buffer */
+	/* A read-ahead hint that ends early, or that the reads leave, does
+	 * not change what is read. */
+	vmcore_will_read(&vc, 38, 2);
+	CHECK(page_ok(vmcore_page(&vc, 38, NULL), 38));
+	CHECK(page_ok(vmcore_page(&vc, 39, NULL), 39));
+	CHECK(page_ok(vmcore_page(&vc, 256, NULL), 256));
+	vmcore_will_read(&vc, 4000, 1);
 	check_pages(&vc);
-	/* The pread fallback reads the same. */
-	vc.no_mmap = true;
+	/* Mapping (as for /proc/vmcore) reads the same. */
+	vc.map = true;
+	vc.win = NULL;
+	vc.win_len = 0;
 	check_pages(&vc);
 	/* Byte reads reach the backed part of a partial page... */
 	vmcore_memsrc(&vc, &ms);
