@@ -29,7 +29,7 @@ LIBS    := -lmount -lblkid -lnfs -lssh -lmbedcrypto -lzstd
 # Host build of the same code for unit tests, with sanitizers.
 HOST_CFLAGS := -O1 -g $(CSTD) $(WARN) -fsanitize=address,undefined \
                -fno-omit-frame-pointer -fno-sanitize-recover=all
-HOST_LIBS   := -lzstd
+HOST_LIBS   := -lzstd -lpthread
 
 SRCS      := $(wildcard common/*.c collectors/*.c init/*.c transports/*.c)
 # What the host unit tests link: the code that needs no sysroot library

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cpool.h"
 #include "dumpw.h"
 #include "util.h"
 
@@ -17,7 +19,17 @@ void dump_opts_default(struct dump_opts *o)
 	/* zstd's -1 skips the Huffman stage, which on independent 4 KiB
 	 * pages cost half the compression time for under 1% of size. */
 	o->zstd_level = DUMP_ZSTD_DEFAULT;
+	o->threads = 1;
 	o->progress = false;
+}
+
+unsigned int dump_threads_auto(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > CPOOL_MAX_THREADS ? CPOOL_MAX_THREADS : (unsigned int)n;
 }
 
 uint64_t dump_window_count(const struct dump_job *j, uint64_t start)

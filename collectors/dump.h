@@ -19,8 +19,9 @@ struct dump_opts {
 	int level; /* 0..31, see filter.h */
 	enum dump_format format;
 	enum dump_compress compress;
-	int zstd_level; /* see dump_zstd_level_ok(), default -1 */
-	bool progress;	/* percent, MB/s, ETA on stderr */
+	int zstd_level;	      /* see dump_zstd_level_ok(), default -1 */
+	unsigned int threads; /* compressing threads (1: no extra thread) */
+	bool progress;	      /* percent, MB/s, ETA on stderr */
 };
 
 struct dump_result {
@@ -32,6 +33,9 @@ struct dump_result {
 };
 
 void dump_opts_default(struct dump_opts *o);
+
+/* One compressing thread per online CPU. */
+unsigned int dump_threads_auto(void);
 
 /*
  * zstd levels a dump may use: the fast levels DUMP_ZSTD_FAST_MIN..-1 and

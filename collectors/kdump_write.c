@@ -34,6 +34,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "cpool.h"
 #include "dumpw.h"
 #include "kdump_fmt.h"
 #include "util.h"
@@ -54,6 +55,7 @@ struct kw {
 	uint8_t *descs, *data, *cbuf;
 	size_t ndesc, ndata, cbound;
 	ZSTD_CCtx *cc;
+	struct cpool pool; /* workers, when there are (nthreads > 0) */
 };
 
 static int kw_out(struct kw *w, const void *buf, size_t len, uint64_t off)
@@ -214,22 +216,14 @@ static int kw_desc(struct kw *w, const struct kdump_desc *d)
 	return w->ndesc * KDESC_SIZE == DESC_BUF ? kw_flush(w) : 0;
 }
 
-static int kw_page(struct kw *w, const uint8_t *page)
+/* Append a page's stored form to the data, and its desc. */
+static int kw_data(struct kw *w, const void *src, uint32_t size, bool zstd)
 {
-	struct kdump_desc d = {.offset = w->data_next, .size = (uint32_t)w->bs};
-	const void *src = page;
+	struct kdump_desc d = {.offset = w->data_next, .size = size};
 	int err;
 
-	if (w->j->o->compress == DUMP_COMPRESS_ZSTD) {
-		size_t n =
-			ZSTD_compress2(w->cc, w->cbuf, w->cbound, page, w->bs);
-
-		if (!ZSTD_isError(n) && n < w->bs) {
-			d.size = (uint32_t)n;
-			d.flags = KDUMP_ZSTD;
-			src = w->cbuf;
-		}
-	}
+	if (zstd)
+		d.flags = KDUMP_ZSTD;
 	if (w->ndata + d.size > DATA_BUF) {
 		err = kw_flush(w);
 		if (err)
@@ -239,6 +233,16 @@ static int kw_page(struct kw *w, const uint8_t *page)
 	w->ndata += d.size;
 	w->data_next += d.size;
 	return kw_desc(w, &d);
+}
+
+static int kw_page(struct kw *w, const uint8_t *page)
+{
+	size_t n = 0;
+
+	if (w->j->o->compress == DUMP_COMPRESS_ZSTD)
+		n = cpool_compress_page(w->cc, w->cbuf, w->cbound, page, w->bs);
+	return n ? kw_data(w, w->cbuf, (uint32_t)n, true)
+		 : kw_data(w, page, (uint32_t)w->bs, false);
 }
 
 /* The 1st bitmap: pfns present, whatever the filter says. */
@@ -270,15 +274,24 @@ static int kw_commit(struct kw *w, uint64_t start, uint64_t from, uint64_t to)
 	return err;
 }
 
-static int kw_window(struct kw *w, uint64_t start)
+/* After a buffer flush, every pfn before window index @i is on disk:
+ * make the whole bitmap bytes of them readable, from *@done on, so that
+ * a dump cut short later keeps all but the last buffer's worth. */
+static int kw_flushed(struct kw *w, uint64_t start, uint64_t i, uint64_t *done)
+{
+	int err = kw_commit(w, start, *done, i / 8);
+
+	*done = i / 8;
+	return err;
+}
+
+/* The pages of the window, read and compressed in this thread. */
+static int kw_pages(struct kw *w, uint64_t start, uint64_t count,
+		    uint64_t *done)
 {
 	struct dump_job *j = w->j;
-	uint64_t count = dump_window_count(j, start), done = 0;
-	int err = dump_window(j, start, count);
+	int err = 0;
 
-	if (err)
-		return err;
-	kw_present(w, start, count);
 	for (uint64_t i = 0; i < count && !err; i++) {
 		uint64_t flushes = w->flushes;
 		const uint8_t *page;
@@ -299,14 +312,84 @@ static int kw_window(struct kw *w, uint64_t start)
 		} else {
 			err = kw_desc(w, &w->zero);
 		}
-		/* Every pfn before i is on disk now: make the whole bytes
-		 * of them readable, so that a dump cut short later keeps
-		 * all but the last buffer's worth. */
-		if (!err && flushes != w->flushes) {
-			err = kw_commit(w, start, done, i / 8);
-			done = i / 8;
-		}
+		if (!err && flushes != w->flushes)
+			err = kw_flushed(w, start, i, done);
 	}
+	return err;
+}
+
+/* Store the oldest batch back from the workers. */
+static int kw_take(struct kw *w, uint64_t start, uint64_t *done)
+{
+	struct cbatch *b = cpool_next(&w->pool);
+	int err = 0;
+
+	for (unsigned int k = 0; k < b->n && !err; k++) {
+		uint64_t flushes = w->flushes, i = b->idx[k];
+
+		switch (b->what[k]) {
+		case CPAGE_ERROR:
+			msg("cannot read pfn %#llx of %s: %s",
+			    (unsigned long long)b->pfn[k], w->j->vc->path,
+			    strerror(-b->err[k]));
+			bit_clear(w->j->bits, i);
+			break;
+		case CPAGE_ZERO:
+			err = kw_desc(w, &w->zero);
+			break;
+		case CPAGE_ZSTD:
+			err = kw_data(w, b->out + k * w->pool.cbound,
+				      b->size[k], true);
+			break;
+		default:
+			err = kw_data(w, b->in + k * w->bs, b->size[k], false);
+		}
+		if (!err && flushes != w->flushes)
+			err = kw_flushed(w, start, i, done);
+	}
+	cpool_release(&w->pool);
+	return err;
+}
+
+/* The pages of the window, read and compressed by the workers. */
+static int kw_pages_pool(struct kw *w, uint64_t start, uint64_t count,
+			 uint64_t *done)
+{
+	struct dump_job *j = w->j;
+	int err = 0;
+
+	for (uint64_t i = 0; i < count && !err; i++) {
+		struct cbatch *b;
+
+		if (!bit_test(j->bits, i))
+			continue;
+		dump_tick(j);
+		if (!vmcore_pfn_present(j->vc, start + i)) {
+			bit_clear(j->bits, i);
+			continue;
+		}
+		while (!(b = cpool_fill(&w->pool)) && !err)
+			err = kw_take(w, start, done);
+		if (!err && cpool_add(b, i, start + i))
+			cpool_submit(&w->pool);
+	}
+	cpool_submit(&w->pool);
+	while (!err && cpool_pending(&w->pool))
+		err = kw_take(w, start, done);
+	return err;
+}
+
+static int kw_window(struct kw *w, uint64_t start)
+{
+	uint64_t count = dump_window_count(w->j, start), done = 0;
+	int err = dump_window(w->j, start, count);
+
+	if (err)
+		return err;
+	kw_present(w, start, count);
+	err = w->pool.nthreads ? kw_pages_pool(w, start, count, &done)
+			       : kw_pages(w, start, count, &done);
+	/* The last buffer: its pfns' bitmap bytes are written after it. */
 	if (!err)
 		err = kw_flush(w);
 	if (!err)
@@ -337,6 +420,22 @@ static int kw_body(struct kw *w)
 	return err;
 }
 
+/* Workers when given more than one thread; else all in this thread. */
+static int kw_start_pool(struct kw *w)
+{
+	const struct dump_opts *o = w->j->o;
+	int err;
+
+	if (o->threads < 2)
+		return 0;
+	err = cpool_start(&w->pool, w->j->vc, o->threads,
+			  o->compress == DUMP_COMPRESS_ZSTD, o->zstd_level);
+	if (err)
+		msg("cannot start %u compression threads: %s", o->threads,
+		    strerror(-err));
+	return err;
+}
+
 int kdump_write(struct dump_job *j)
 {
 	struct kw w = {.j = j, .bs = j->vc->page_size};
@@ -356,9 +455,13 @@ int kdump_write(struct dump_job *j)
 				       j->o->zstd_level);
 	if (w.present && w.descs && w.data && w.cbuf && w.cc &&
 	    w.bs <= DATA_BUF)
+		err = kw_start_pool(&w);
+	if (!err)
 		err = kw_body(&w);
 	j->res->bytes_written = w.end;
 	j->res->pages_dumped = w.committed; /* what a reader will find */
+	if (w.pool.nthreads)
+		cpool_stop(&w.pool);
 	ZSTD_freeCCtx(w.cc);
 	free(w.cbuf);
 	free(w.data);

@@ -301,7 +301,7 @@ const struct vmcore_seg *vmcore_seg_find(const struct vmcore *vc, uint64_t pa)
 }
 
 /* File offset of the whole page @pfn, or false when not wholly backed. */
-bool vmcore_page_offset(const struct vmcore *vc, uint64_t pfn, uint64_t *off)
+bool vmcore_pfn_offset(const struct vmcore *vc, uint64_t pfn, uint64_t *off)
 {
 	uint64_t pa = pfn * vc->page_size;
 	const struct vmcore_seg *s;
@@ -320,7 +320,7 @@ bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
 {
 	uint64_t off;
 
-	return vmcore_page_offset(vc, pfn, &off);
+	return vmcore_pfn_offset(vc, pfn, &off);
 }
 
 /* Byte-granular: any part of a segment's file-backed data can be read,

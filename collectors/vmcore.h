@@ -81,6 +81,10 @@ const uint8_t *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err);
  */
 void vmcore_will_read(struct vmcore *vc, uint64_t pfn, uint64_t n);
 
+/* File offset of page @pfn, or false when it is not wholly backed.
+ * Reads nothing: threads may call it, and pread() what it gives. */
+bool vmcore_pfn_offset(const struct vmcore *vc, uint64_t pfn, uint64_t *off);
+
 /* Whether @pfn lies inside a segment's file-backed part. */
 bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn);
 

@@ -11,9 +11,6 @@
 /* The segment holding physical address @pa, or NULL. */
 const struct vmcore_seg *vmcore_seg_find(const struct vmcore *vc, uint64_t pa);
 
-/* File offset of the whole page @pfn, or false when not wholly backed. */
-bool vmcore_page_offset(const struct vmcore *vc, uint64_t pfn, uint64_t *off);
-
 /* Choose mapping or reading for vc->fd, allocate what it needs. */
 int vmcore_win_init(struct vmcore *vc);
 void vmcore_win_free(struct vmcore *vc);

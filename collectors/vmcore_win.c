@@ -114,7 +114,7 @@ const uint8_t *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
 	uint64_t off, ps = vc->page_size;
 	int e;
 
-	if (!vmcore_page_offset(vc, pfn, &off))
+	if (!vmcore_pfn_offset(vc, pfn, &off))
 		return NULL;
 	if (vc->win && off >= vc->win_off &&
 	    off + ps <= vc->win_off + vc->win_len)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cpool.h"
 #include "dump.h"
 #include "flat.h"
 #include "util.h"
@@ -20,10 +21,12 @@
 static const char dump_usage[] =
 	"usage: kdumpinit dump [-d LEVEL] [--compress zstd|none] "
 	"[--zstd-level N (-7..-1, 1..19; default -1)]\n"
-	"                      [--elf] [--flat] [--force] [--progress] "
-	"VMCORE OUTPUT|-\n"
+	"                      [--threads N] [--elf] [--flat] [--force] "
+	"[--progress] VMCORE OUTPUT|-\n"
 	"  -d LEVEL        dump level 0..31 (1 zero, 2 cache, 4 cache+private,\n"
 	"                  8 user, 16 free pages are left out); default 0\n"
+	"  --threads N     compress on N threads (default: one per online CPU;\n"
+	"                  the dump is the same for any N)\n"
 	"  --elf           write an ELF core instead of kdump-compressed\n"
 	"  --flat          write makedumpfile's flattened format (always for -)\n"
 	"  --force         replace OUTPUT if it exists (otherwise refused)\n"
@@ -70,6 +73,7 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 	static const struct option lopts[] = {
 		{"compress", required_argument, NULL, 'c'},
 		{"zstd-level", required_argument, NULL, 'z'},
+		{"threads", required_argument, NULL, 't'},
 		{"elf", no_argument, NULL, 'E'},
 		{"flat", no_argument, NULL, 'F'},
 		{"force", no_argument, NULL, 'f'},
@@ -77,9 +81,11 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	uint64_t t;
 	int c;
 
 	dump_opts_default(&a->o);
+	a->o.threads = dump_threads_auto();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -101,6 +107,15 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 		case 'z':
 			if (zstd_level_parse(optarg, &a->o.zstd_level))
 				return -EINVAL;
+			break;
+		case 't':
+			if (parse_u64(optarg, &t) || !t ||
+			    t > CPOOL_MAX_THREADS) {
+				msg("bad thread count '%s': use 1..%d", optarg,
+				    CPOOL_MAX_THREADS);
+				return -EINVAL;
+			}
+			a->o.threads = (unsigned int)t;
 			break;
 		case 'E':
 			a->o.format = DUMP_ELF;

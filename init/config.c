@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "cpool.h"
 #include "util.h"
 
 struct setting {
@@ -361,6 +362,16 @@ static int set_dump_timeout(struct kdi_config *cfg, const struct place *p)
 	return err;
 }
 
+static int set_threads(struct kdi_config *cfg, const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, 0, CPOOL_MAX_THREADS, &v);
+
+	if (!err)
+		cfg->threads = (unsigned int)v;
+	return err;
+}
+
 static int set_compress(struct kdi_config *cfg, const struct place *p)
 {
 	int err = one_word(p);
@@ -426,6 +437,7 @@ static const struct setting settings[] = {
 	{"zstd_level", set_zstd_level},
 	{"device_timeout", set_device_timeout},
 	{"dump_timeout", set_dump_timeout},
+	{"threads", set_threads},
 	{"format", set_format},
 	{"hostname", set_hostname},
 };

@@ -59,6 +59,7 @@ struct kdi_config {
 	enum dump_format format;     /* default DUMP_KDUMP */
 	enum dump_compress compress; /* default DUMP_COMPRESS_ZSTD */
 	int zstd_level;		     /* see dump_zstd_level_ok() */
+	unsigned int threads;	     /* 0: one per online CPU (default) */
 
 	unsigned int device_timeout; /* seconds; default 30 */
 	unsigned int dump_timeout;   /* seconds; 0 = no limit (default) */

@@ -301,12 +301,12 @@ size_t config_summary(const struct kdi_config *c, char *buf, size_t size)
 		    c->ssh_user, c->ssh_host, c->ssh_port, c->sshkey,
 		    c->known_hosts);
 	add(buf, size, &len,
-	    " dump_level=%d format=%s compress=%s zstd_level=%d "
+	    " dump_level=%d format=%s compress=%s zstd_level=%d threads=%u "
 	    "device_timeout=%u dump_timeout=%u failure_action=%s "
 	    "final_action=%s",
 	    c->dump_level, c->format == DUMP_ELF ? "elf" : "kdump",
 	    c->compress == DUMP_COMPRESS_ZSTD ? "zstd" : "none", c->zstd_level,
-	    c->device_timeout, c->dump_timeout,
+	    c->threads, c->device_timeout, c->dump_timeout,
 	    config_action_name(c->failure_action),
 	    config_action_name(c->final_action));
 	if (c->hostname[0])

@@ -210,6 +210,7 @@ static void dump_opts_set(struct dump_opts *o, const struct kdi_config *cfg)
 	o->format = cfg->format;
 	o->compress = cfg->compress;
 	o->zstd_level = cfg->zstd_level;
+	o->threads = cfg->threads ? cfg->threads : dump_threads_auto();
 }
 
 static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)

@@ -87,6 +87,7 @@ static void test_defaults(void)
 	CHECK_EQ_U(c.format, DUMP_KDUMP);
 	CHECK_EQ_U(c.device_timeout, 30);
 	CHECK_EQ_U(c.dump_timeout, 0);
+	CHECK_EQ_U(c.threads, 0); /* one per online CPU */
 	CHECK_EQ_U(c.failure_action, ACTION_REBOOT);
 	CHECK_EQ_U(c.final_action, ACTION_REBOOT);
 	CHECK_EQ_U(c.ssh_port, 22);
@@ -105,6 +106,7 @@ static void test_full_file(void)
 				 "zstd_level 19\n"
 				 "  device_timeout\t90  \r\n"
 				 "dump_timeout 600\n"
+				 "threads 4\n"
 				 "format elf\n"
 				 "hostname web-1.example\n"
 				 "extra_modules nvme ahci\n"
@@ -123,6 +125,7 @@ static void test_full_file(void)
 	CHECK_EQ_U(c.zstd_level, 19);
 	CHECK_EQ_U(c.device_timeout, 90);
 	CHECK_EQ_U(c.dump_timeout, 600);
+	CHECK_EQ_U(c.threads, 4);
 	CHECK_EQ_U(c.format, DUMP_ELF);
 	CHECK_STR(c.hostname, "web-1.example");
 	CHECK_EQ_U(c.n_extra_modules, 3);
@@ -144,9 +147,11 @@ static void test_errors_all_reported(void)
 				 "frobnicate 1\n"
 				 "device_timeout 010x\n"
 				 "path relative/dir\n"
-				 "raw /dev/sdb1\n");
+				 "raw /dev/sdb1\n"
+				 "threads 65\n");
 
 	CHECK_EQ_U(err, (unsigned long long)-EINVAL);
+	CHECK(has_err("9: threads 65: must be 0..64\n"));
 	CHECK(has_err("2: dump_level 40: must be 0..31\n"));
 	CHECK(has_err("3: zstd_level 0: must be -7..-1 or 1..19\n"));
 	CHECK(has_err("4: failure_action shell: not possible"));

@@ -294,7 +294,7 @@ static int limited_pwrite(struct sink *s, const void *buf, size_t len,
 	return pwrite_all(s->fd, buf, len, (off_t)off);
 }
 
-static void test_incomplete(void)
+static void incomplete(unsigned int threads)
 {
 	char out[] = "/tmp/kdi-out-XXXXXX";
 	uint64_t limit;
@@ -308,6 +308,7 @@ static void test_incomplete(void)
 
 	dump_opts_default(&o);
 	o.compress = DUMP_COMPRESS_NONE;
+	o.threads = threads;
 	CHECK_EQ_U(dump_file(out, &o, false, &r), 0);
 	unlink(out);
 	/* Full in the last window: the first two segments are complete. */
@@ -337,6 +338,64 @@ static void test_incomplete(void)
 	unlink(out);
 }
 
+static void test_incomplete(void)
+{
+	incomplete(1);
+}
+
+/* Pages read by worker threads: the same readable part when cut short. */
+static void test_incomplete_threads(void)
+{
+	incomplete(3);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	off_t n = file_size(a);
+	uint8_t *x = malloc((size_t)n), *y = malloc((size_t)n);
+	int fa = open(a, O_RDONLY), fb = open(b, O_RDONLY);
+	bool same = n > 0 && n == file_size(b) && x && y &&
+		    !pread_all(fa, x, (size_t)n, 0) &&
+		    !pread_all(fb, y, (size_t)n, 0) && !memcmp(x, y, (size_t)n);
+
+	close(fa);
+	close(fb);
+	free(x);
+	free(y);
+	return same;
+}
+
+/* The dump is the same byte for byte whatever the number of threads,
+ * seekable or flattened, at the default and another zstd level. */
+static void test_threads(void)
+{
+	static const unsigned int threads[] = {2, 3, 8};
+	struct dump_opts o;
+	struct dump_result r;
+
+	dump_opts_default(&o);
+	for (int lvl = 0; lvl < 2; lvl++) {
+		for (int flat = 0; flat < 2; flat++) {
+			char one[] = "/tmp/kdi-out-XXXXXX";
+
+			o.zstd_level = lvl ? 3 : DUMP_ZSTD_DEFAULT;
+			o.threads = 1;
+			CHECK_EQ_U(dump_file(one, &o, flat, &r), 0);
+			for (int t = 0; t < 3; t++) {
+				char many[] = "/tmp/kdi-out-XXXXXX";
+
+				o.threads = threads[t];
+				CHECK_EQ_U(dump_file(many, &o, flat, &r), 0);
+				CHECK(same_file(one, many));
+				if (!flat)
+					CHECK_EQ_U(compare_kdump(many), npages);
+				unlink(many);
+			}
+			unlink(one);
+		}
+	}
+}
+
 int main(void)
 {
 	make_vmcore();
@@ -345,6 +404,8 @@ int main(void)
 	RUN(test_flat_rebuild);
 	RUN(test_elf);
 	RUN(test_incomplete);
+	RUN(test_incomplete_threads);
+	RUN(test_threads);
 	unlink(src);
 	CHECK_EXIT();
 }
