@@ -20,6 +20,7 @@ void dump_opts_default(struct dump_opts *o)
 	 * pages cost half the compression time for under 1% of size. */
 	o->zstd_level = DUMP_ZSTD_DEFAULT;
 	o->threads = 1;
+	o->bitmap_cache = DUMP_BITMAP_CACHE;
 	o->progress = false;
 }
 
@@ -43,7 +44,16 @@ uint64_t dump_window_count(const struct dump_job *j, uint64_t start)
 
 int dump_window(struct dump_job *j, uint64_t start, uint64_t count)
 {
-	return filter_window(j->f, start, count, j->bits);
+	int err;
+
+	if (j->cached) {
+		memcpy(j->bits, j->cache + start / 8, count / 8);
+		return 0;
+	}
+	err = filter_window(j->f, start, count, j->bits);
+	if (!err && j->cache)
+		memcpy(j->cache + start / 8, j->bits, count / 8);
+	return err;
 }
 
 /*
@@ -97,6 +107,10 @@ void dump_read_ahead(struct dump_job *j, uint64_t start, uint64_t i,
 /* First pass: how many pfns the filter keeps. Cheap: no page is read. */
 static int dump_count(struct dump_job *j)
 {
+	uint64_t bytes = (j->vc->max_pfn + 7) / 8;
+
+	if (bytes <= j->o->bitmap_cache)
+		j->cache = malloc(bytes); /* without it: filter again */
 	for (uint64_t s = 0; s < j->vc->max_pfn; s += DUMP_WINDOW) {
 		uint64_t n = dump_window_count(j, s);
 		int err = dump_window(j, s, n);
@@ -106,6 +120,7 @@ static int dump_count(struct dump_job *j)
 		for (uint64_t b = 0; b < n / 8; b++)
 			j->kept += (uint64_t)__builtin_popcount(j->bits[b]);
 	}
+	j->cached = j->cache != NULL;
 	return 0;
 }
 
@@ -137,6 +152,10 @@ int dump_write(struct vmcore *vc, const struct dump_opts *o, struct sink *out,
 	}
 	for (unsigned int i = 0; i < vc->nsegs; i++)
 		res->pages_present += vc->segs[i].filesz / vc->page_size;
+	if (o->dry_run) {
+		res->pages_dumped = j.kept;
+		goto err_filter;
+	}
 	progress_start(&j.pg, o->progress, j.kept, vc->page_size);
 	if (o->format == DUMP_ELF)
 		err = elf_write(&j);
@@ -153,6 +172,7 @@ int dump_write(struct vmcore *vc, const struct dump_opts *o, struct sink *out,
 err_filter:
 	filter_free(&f);
 err_free:
+	free(j.cache);
 	free(j.bits);
 	res->complete = !err;
 	res->seconds = progress_now() - t0;

@@ -19,9 +19,11 @@ struct dump_opts {
 	int level; /* 0..31, see filter.h */
 	enum dump_format format;
 	enum dump_compress compress;
-	int zstd_level;	      /* see dump_zstd_level_ok(), default -1 */
-	unsigned int threads; /* compressing threads (1: no extra thread) */
-	bool progress;	      /* percent, MB/s, ETA on stderr */
+	int zstd_level;	       /* see dump_zstd_level_ok(), default -1 */
+	unsigned int threads;  /* compressing threads (1: no extra thread) */
+	bool progress;	       /* percent, MB/s, ETA on stderr */
+	uint64_t bitmap_cache; /* see DUMP_BITMAP_CACHE */
+	bool dry_run; /* only count the pfns the filter keeps: one pass */
 };
 
 struct dump_result {
@@ -31,6 +33,13 @@ struct dump_result {
 	bool complete;		/* false: incomplete flag set in header */
 	double seconds;
 };
+
+/*
+ * The counting pass keeps the whole bitmap when it is this small (64 GiB
+ * of 4 KiB pages): the writers then copy it instead of filtering again.
+ * A bigger machine is filtered twice, in the same memory as a small one.
+ */
+#define DUMP_BITMAP_CACHE (2u << 20)
 
 void dump_opts_default(struct dump_opts *o);
 
@@ -58,7 +67,9 @@ static inline bool dump_zstd_level_ok(long v)
  * Write the dump of @vc to @out.
  * On a write failure (ENOSPC, short write) the header is rewritten with
  * the incomplete flag where the format has one, what was written stays
- * readable, and the error is returned.
+ * readable, and the error is returned. With o->dry_run nothing is read
+ * but struct pages and nothing is written (@out may be NULL):
+ * res->pages_dumped is the count of pfns the filter keeps.
  * @return 0 or -errno (with a message naming the cause).
  */
 int dump_write(struct vmcore *vc, const struct dump_opts *o, struct sink *out,

@@ -27,6 +27,8 @@ struct dump_job {
 	struct dump_result *res;
 	struct progress pg;
 	uint8_t *bits;	 /* DUMP_WINDOW / 8 bytes */
+	uint8_t *cache;	 /* the whole bitmap, when small: see dump.c */
+	bool cached;	 /* cache is filled */
 	uint64_t kept;	 /* pfns the filter keeps (first pass) */
 	uint64_t done;	 /* pfns processed, for progress */
 	uint64_t ra_end; /* pfns before this were announced to the reader */

@@ -23,6 +23,7 @@ static const char dump_usage[] =
 	"[--zstd-level N (-7..-1, 1..19; default -1)]\n"
 	"                      [--threads N] [--elf] [--flat] [--force] "
 	"[--progress] VMCORE OUTPUT|-\n"
+	"       kdumpinit dump --dry-run [-d LEVEL] VMCORE\n"
 	"  -d LEVEL        dump level 0..31 (1 zero, 2 cache, 4 cache+private,\n"
 	"                  8 user, 16 free pages are left out); default 0\n"
 	"  --threads N     compress on N threads (default: one per online CPU;\n"
@@ -31,6 +32,8 @@ static const char dump_usage[] =
 	"  --flat          write makedumpfile's flattened format (always for -)\n"
 	"  --force         replace OUTPUT if it exists (otherwise refused)\n"
 	"  --progress      show percent, MB/s and ETA on stderr\n"
+	"  --dry-run       only filter: how many pages LEVEL keeps, and the\n"
+	"                  time one pass over the struct pages takes\n"
 	"The output is created mode 0600. Rebuild a flattened dump with\n"
 	"`makedumpfile -R FILE < FLAT`.\n";
 
@@ -78,6 +81,7 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 		{"flat", no_argument, NULL, 'F'},
 		{"force", no_argument, NULL, 'f'},
 		{"progress", no_argument, NULL, 'p'},
+		{"dry-run", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -129,15 +133,21 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 		case 'p':
 			a->o.progress = true;
 			break;
+		case 'n':
+			a->o.dry_run = true;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	if (argc - optind != 2) {
-		msg("dump needs VMCORE and OUTPUT");
+	if (argc - optind != 2 - a->o.dry_run) {
+		msg(a->o.dry_run ? "dump --dry-run needs VMCORE only"
+				 : "dump needs VMCORE and OUTPUT");
 		return -EINVAL;
 	}
 	a->vmcore = argv[optind];
+	if (a->o.dry_run)
+		return 0;
 	a->output = argv[optind + 1];
 	if (!strcmp(a->output, "-"))
 		a->flat = true;
@@ -200,6 +210,26 @@ static int dump_to(struct vmcore *vc, const struct dump_args *a, int fd,
 	return err;
 }
 
+/* Filter only: the pages a level keeps, and what one pass costs. */
+static int dump_dry_run(struct vmcore *vc, const struct dump_opts *o)
+{
+	struct dump_result res;
+	int err = dump_write(vc, o, NULL, &res);
+	double gb = (double)res.pages_present * (double)vc->page_size / 1e9;
+
+	if (!err)
+		printf("%s: -d %d keeps %llu of %llu pages (%.1f MiB before "
+		       "compression, zero pages included); one filter pass "
+		       "%.3f s, %.1f ms per GB\n",
+		       vc->path, o->level, (unsigned long long)res.pages_dumped,
+		       (unsigned long long)res.pages_present,
+		       (double)res.pages_dumped * (double)vc->page_size /
+			       1048576.0,
+		       res.seconds, gb > 0 ? res.seconds * 1e3 / gb : 0.0);
+	vmcore_close(vc);
+	return err ? EXIT_SYSTEM : 0;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	struct dump_args a = {0};
@@ -213,6 +243,8 @@ int cmd_dump(int argc, char **argv)
 	}
 	if (vmcore_open(&vc, a.vmcore))
 		return EXIT_SYSTEM;
+	if (a.o.dry_run)
+		return dump_dry_run(&vc, &a.o);
 	fd = open_output(&a);
 	if (fd < 0) {
 		vmcore_close(&vc);

@@ -366,7 +366,8 @@ static bool same_file(const char *a, const char *b)
 }
 
 /* The dump is the same byte for byte whatever the number of threads,
- * seekable or flattened, at the default and another zstd level. */
+ * seekable or flattened, at the default and another zstd level, and
+ * whether the counting pass kept the bitmap or the writer filters again. */
 static void test_threads(void)
 {
 	static const unsigned int threads[] = {2, 3, 8};
@@ -374,11 +375,12 @@ static void test_threads(void)
 	struct dump_result r;
 
 	dump_opts_default(&o);
-	for (int lvl = 0; lvl < 2; lvl++) {
+	for (int lvl = 0; lvl < 3; lvl++) {
 		for (int flat = 0; flat < 2; flat++) {
 			char one[] = "/tmp/kdi-out-XXXXXX";
 
-			o.zstd_level = lvl ? 3 : DUMP_ZSTD_DEFAULT;
+			o.zstd_level = lvl == 1 ? 3 : DUMP_ZSTD_DEFAULT;
+			o.level = lvl == 2 ? 31 : 0;
 			o.threads = 1;
 			CHECK_EQ_U(dump_file(one, &o, flat, &r), 0);
 			for (int t = 0; t < 3; t++) {
@@ -387,9 +389,20 @@ static void test_threads(void)
 				o.threads = threads[t];
 				CHECK_EQ_U(dump_file(many, &o, flat, &r), 0);
 				CHECK(same_file(one, many));
-				if (!flat)
+				if (!flat && !o.level)
 					CHECK_EQ_U(compare_kdump(many), npages);
 				unlink(many);
+			}
+			/* Filtered again rather than the bitmap kept. */
+			{
+				char again[] = "/tmp/kdi-out-XXXXXX";
+
+				o.threads = 1;
+				o.bitmap_cache = 0;
+				CHECK_EQ_U(dump_file(again, &o, flat, &r), 0);
+				CHECK(same_file(one, again));
+				o.bitmap_cache = DUMP_BITMAP_CACHE;
+				unlink(again);
 			}
 			unlink(one);
 		}
