@@ -46,13 +46,17 @@ static const char *const cmdline_drop[] = {
 	/* clang-format on */
 };
 
-/* One CPU, devices reset, no memory hotplug, no NUMA: the capture kernel
- * lives in a small reservation. panic=10: a capture kernel that panics
- * reboots instead of hanging (Debian's kernel does not by default). */
+/* Devices reset, no memory hotplug, no NUMA: the capture kernel lives in
+ * a small reservation. panic=10: a capture kernel that panics reboots
+ * instead of hanging (Debian's kernel does not by default). */
 static const char cmdline_add[] =
-	"reset_devices nr_cpus=1 irqpoll panic=10 mce=ignore_ce numa=off "
+	"reset_devices irqpoll panic=10 mce=ignore_ce numa=off "
 	"cgroup_disable=memory acpi_no_memhotplug transparent_hugepage=never "
 	"novmcoredd hest_disable cma=0 hugetlb_cma=0";
+
+/* One CPU, unless the appended words give a count: the kernel keeps the
+ * smallest nr_cpus it is given, so ours would win over the user's. */
+static const char cmdline_cpus[] = "nr_cpus=1";
 
 static bool word_dropped(const char *w, size_t len)
 {
@@ -73,6 +77,17 @@ static void add_word(char *out, size_t size, const char *w, size_t len)
 	size_t n = strlen(out);
 
 	snprintf(out + n, size - n, "%s%.*s", n ? " " : "", (int)len, w);
+}
+
+/* Whether the words of @s have one that starts with @key. */
+static bool has_word(const char *s, const char *key)
+{
+	for (s += strspn(s, " \t\n"); *s; s += strspn(s, " \t\n")) {
+		if (!strncmp(s, key, strlen(key)))
+			return true;
+		s += strcspn(s, " \t\n");
+	}
+	return false;
 }
 
 /* Words of @base minus the dropped ones, then ours, then @append. Quoted
@@ -97,6 +112,8 @@ static int cmdline_build(const char *base, const char *append, char *out,
 		s += len;
 	}
 	add_word(out, size, cmdline_add, strlen(cmdline_add));
+	if (!append || !has_word(append, "nr_cpus="))
+		add_word(out, size, cmdline_cpus, strlen(cmdline_cpus));
 	if (append && *append)
 		add_word(out, size, append, strlen(append));
 	return strlen(out) + 1 >= size ? -E2BIG : 0;

@@ -219,7 +219,8 @@ static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)
 	int err;
 
 	cap->dump_why[0] = 0;
-	msg("saving the dump (level %d) to %s/%s", cap->opts.level, t->where,
+	msg("saving the dump (level %d, %u thread%s) to %s/%s", cap->opts.level,
+	    cap->opts.threads, cap->opts.threads == 1 ? "" : "s", t->where,
 	    t->dir);
 	err = target_save(t, j.stream ? "vmcore.flat" : "vmcore", dump_fill,
 			  &j);

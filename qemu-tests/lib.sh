@@ -443,6 +443,8 @@ crash_initrd_make() {
 		cp "$KDI_BIN" "$root/bin/kdumpinit" &&
 		cp "$KERNEL_VMLINUZ" "$root/boot/vmlinuz" &&
 		cp "$2" "$root/boot/capture.img" || return 1
+	# The capture kernel's extra command line (KDI_CAPTURE_APPEND).
+	printf '%s\n' "console=ttyS0 ${KDI_CAPTURE_APPEND:-}" >"$root/boot/append"
 	cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -452,7 +454,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 hostname kdi-guest
 if kdumpinit load --kernel /boot/vmlinuz --initrd /boot/capture.img \
-	--append console=ttyS0; then
+	--append "$(cat /boot/append)"; then
 	echo "=== loaded"
 	# let the serial port drain the marker before the crash
 	sleep 1
