@@ -72,9 +72,9 @@ $(HOSTDIR)/test_%: tests/unit/test_%.c $(HOST_OBJS) $(wildcard tests/unit/*.h)
 
 unit: $(UNIT_BINS)
 
-# Real vmcores of the Debian 5.10, 6.1 and 6.12 kernels, crashed in QEMU
-# (cached; made again only when their inputs change).
-FIXTURE_SUITES := bookworm bullseye trixie
+# Real vmcores of the Debian 5.10, 6.1, 6.12 and sid's (7.x) kernels,
+# crashed in QEMU (cached; made again only when their inputs change).
+FIXTURE_SUITES := bookworm bullseye trixie sid
 
 fixtures: setup-test
 	@for s in $(FIXTURE_SUITES); do \

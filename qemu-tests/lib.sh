@@ -17,7 +17,7 @@
 #                                    sets KDI_APT to the apt-get options
 #   deb_download SUITE DIR PKG...    download PKG .debs of SUITE into DIR
 #                                    (skips those already there)
-#   kernel_fetch SUITE               bullseye|bookworm|trixie: fetch and
+#   kernel_fetch SUITE               bullseye|bookworm|trixie|sid: fetch and
 #                                    extract linux-image-<abi>-amd64; sets and
 #                                    prints KERNEL_VERSION KERNEL_VMLINUZ
 #                                    KERNEL_MODDIR KERNEL_CONFIG KERNEL_DEB
@@ -211,8 +211,8 @@ kernel_package() {
 kernel_fetch() {
 	suite=$1
 	case $suite in
-	bullseye | bookworm | trixie) ;;
-	*) kdi_msg "unknown suite $suite (bullseye, bookworm or trixie)"; return 1 ;;
+	bullseye | bookworm | trixie | sid) ;;
+	*) kdi_msg "unknown suite $suite (bullseye, bookworm, trixie or sid)"; return 1 ;;
 	esac
 	apt_private "$suite" || return 1
 	pkg=$(kernel_package)
@@ -222,16 +222,29 @@ kernel_fetch() {
 	}
 	deb_download "$suite" "$KDI_CACHE/debs/$suite" "$pkg" || return 1
 	KERNEL_DEB=$DEB_FILE
+	debs=$KERNEL_DEB
+	# Newer kernels (sid's 7.x) split the image package: vmlinuz comes
+	# in linux-binary-VERSION, the modules in linux-modules-VERSION,
+	# config and modules.builtin in linux-base-VERSION, all of them in
+	# /usr/lib/modules/VERSION.
+	for part in $(dpkg-deb -f "$KERNEL_DEB" Depends | tr ',' '\n' |
+		sed -n 's/^ *\(linux-\(base\|binary\|modules\)-[^ ]*\).*/\1/p'); do
+		deb_download "$suite" "$KDI_CACHE/debs/$suite" "$part" || return 1
+		debs="$debs $DEB_FILE"
+	done
 	root=$KDI_CACHE/kernels/$(basename "$KERNEL_DEB" .deb)
 	if [ ! -e "$root/.done" ]; then
 		# Extract beside it and rename, so that a concurrent user never
 		# sees a half-extracted tree.
 		tmp=$root.tmp.$$
 		rm -rf "$tmp"
-		if ! mkdir -p "$tmp" || ! dpkg-deb -x "$KERNEL_DEB" "$tmp"; then
-			kdi_msg "cannot extract $KERNEL_DEB into $tmp"
-			return 1
-		fi
+		mkdir -p "$tmp" || return 1
+		for deb in $debs; do
+			dpkg-deb -x "$deb" "$tmp" || {
+				kdi_msg "cannot extract $deb into $tmp"
+				return 1
+			}
+		done
 		# trixie ships merged-/usr packages: modules in usr/lib/modules,
 		# where this depmod (kmod 30) does not look.
 		if [ ! -e "$tmp/lib" ] && [ -d "$tmp/usr/lib/modules" ]; then
@@ -247,9 +260,11 @@ kernel_fetch() {
 		fi
 	fi
 	KERNEL_VERSION=$(modules_version "$root")
+	KERNEL_MODDIR=$root/lib/modules/$KERNEL_VERSION
 	KERNEL_VMLINUZ=$root/boot/vmlinuz-$KERNEL_VERSION
 	KERNEL_CONFIG=$root/boot/config-$KERNEL_VERSION
-	KERNEL_MODDIR=$root/lib/modules/$KERNEL_VERSION
+	[ -e "$KERNEL_VMLINUZ" ] || KERNEL_VMLINUZ=$KERNEL_MODDIR/vmlinuz
+	[ -e "$KERNEL_CONFIG" ] || KERNEL_CONFIG=$KERNEL_MODDIR/config
 	export KERNEL_VERSION KERNEL_VMLINUZ KERNEL_CONFIG KERNEL_MODDIR KERNEL_DEB
 	printf 'KERNEL_VERSION=%s\nKERNEL_VMLINUZ=%s\nKERNEL_MODDIR=%s\n' \
 		"$KERNEL_VERSION" "$KERNEL_VMLINUZ" "$KERNEL_MODDIR"
@@ -313,6 +328,13 @@ module_copy() {
 	*) cp "$moddir/$rel" "$out" ;;
 	esac || return 1
 	basename "$out"
+}
+
+# Whether module $2 is in modules.dep or built in, in module dir $1.
+module_known() {
+	pat=$(printf '%s' "$2" | sed 's/[-_]/[-_]/g')
+	grep -qE "(^|/)$pat\.ko(\.xz|\.zst|\.gz)?:" "$1/modules.dep" ||
+		grep -qE "(^|/)$pat\.ko\$" "$1/modules.builtin"
 }
 
 initrd_add_modules() {
