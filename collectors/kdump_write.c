@@ -328,11 +328,12 @@ static int kw_take(struct kw *w, uint64_t start, uint64_t *done)
 		uint64_t flushes = w->flushes, i = b->idx[k];
 
 		switch (b->what[k]) {
-		case CPAGE_ERROR:
+		case CPAGE_ERROR: /* as in kw_pages(): the dump stops */
 			msg("cannot read pfn %#llx of %s: %s",
 			    (unsigned long long)b->pfn[k], w->j->vc->path,
 			    strerror(-b->err[k]));
 			bit_clear(w->j->bits, i);
+			err = b->err[k];
 			break;
 		case CPAGE_ZERO:
 			err = kw_desc(w, &w->zero);
