@@ -72,9 +72,16 @@ static int flat_index(struct kdump_file *kf, uint64_t file_size)
 			return 0;
 		}
 		pos += sizeof(rec);
-		if (off < 0 || size <= 0 || (uint64_t)size > file_size - pos ||
+		if (off < 0 || size <= 0 ||
 		    (uint64_t)off > INT64_MAX - (uint64_t)size)
 			return bad(kf, "bad flattened record");
+		/* A stream cut inside a record (a transfer that broke off):
+		 * its bytes that arrived are usable, and no end marker
+		 * follows, so the dump reads as incomplete. */
+		if ((uint64_t)size > file_size - pos)
+			size = (int64_t)(file_size - pos);
+		if (!size)
+			return 0;
 		if (kf->nrecs == MAX_RECS)
 			return bad(kf, "too many flattened records");
 		if (!(kf->nrecs & 1023)) {
