@@ -14,9 +14,8 @@
 
 #include "commands.h"
 #include "dmesg.h"
-#include "kdump_read.h"
+#include "dumpfile.h"
 #include "util.h"
-#include "vmcore.h"
 
 /* The kernel log goes through dmesg_write() into a memory file, then the
  * last panic line is picked out. */
@@ -76,73 +75,61 @@ static const char *compression(uint32_t status)
 	return "none";
 }
 
-static int info_kdump(const char *path)
+static void info_kdump(const struct kdump_file *kf)
 {
-	struct kdump_file kf;
-	struct memsrc ms;
-	bool complete;
+	bool complete = !(kf->h.status & KDUMP_INCOMPLETE) &&
+			(!kf->flat || kf->flat_ended);
 
-	if (kdump_open(&kf, path))
-		return EXIT_SYSTEM;
-	complete = !(kf.h.status & KDUMP_INCOMPLETE) &&
-		   (!kf.flat || kf.flat_ended);
 	printf("format:      kdump-compressed%s\n",
-	       kf.flat ? " (flattened: rebuild with makedumpfile -R)" : "");
-	printf("kernel:      %s\n", kf.h.release);
-	print_time(kf.h.tv_sec, kf.h.tv_sec != 0);
-	printf("dump level:  %d\n", kf.h.dump_level);
+	       kf->flat ? " (flattened: rebuild with makedumpfile -R)" : "");
+	printf("kernel:      %s\n", kf->h.release);
+	print_time(kf->h.tv_sec, kf->h.tv_sec != 0);
+	printf("dump level:  %d\n", kf->h.dump_level);
 	printf("pages:       %llu present, %llu stored\n",
-	       (unsigned long long)kf.pages_present,
-	       (unsigned long long)kf.pages_dumped);
-	printf("compression: %s\n", compression(kf.h.status));
+	       (unsigned long long)kf->pages_present,
+	       (unsigned long long)kf->pages_dumped);
+	printf("compression: %s\n", compression(kf->h.status));
 	printf("status:      %s\n",
 	       complete ? "complete"
-	       : kf.flat && !kf.flat_ended
+	       : kf->flat && !kf->flat_ended
 		       ? "INCOMPLETE (flattened stream cut short)"
 		       : "INCOMPLETE (the dump was cut short)");
-	kdump_memsrc(&kf, &ms);
-	print_panic_line(&ms);
-	kdump_close(&kf);
-	return 0;
 }
 
-static int info_elf(const char *path)
+static void info_elf(const struct vmcore *vc)
 {
-	struct vmcore vc;
-	struct memsrc ms;
 	uint64_t pages = 0, holes = 0;
 
-	if (vmcore_open(&vc, path))
-		return EXIT_SYSTEM;
-	for (unsigned int i = 0; i < vc.nsegs; i++) {
-		pages += vc.segs[i].filesz / vc.page_size;
-		holes += (vc.segs[i].memsz - vc.segs[i].filesz) / vc.page_size;
+	for (unsigned int i = 0; i < vc->nsegs; i++) {
+		pages += vc->segs[i].filesz / vc->page_size;
+		holes += (vc->segs[i].memsz - vc->segs[i].filesz) /
+			 vc->page_size;
 	}
 	printf("format:      ELF vmcore\n");
-	printf("kernel:      %s\n", vc.vi.osrelease);
-	print_time(vc.vi.crashtime, vc.vi.has_crashtime);
+	printf("kernel:      %s\n", vc->vi.osrelease);
+	print_time(vc->vi.crashtime, vc->vi.has_crashtime);
 	printf("dump level:  not recorded in ELF\n");
 	printf("pages:       %llu present, %llu stored\n",
 	       (unsigned long long)(pages + holes), (unsigned long long)pages);
 	printf("compression: none\n");
 	printf("status:      complete\n");
-	vmcore_memsrc(&vc, &ms);
-	print_panic_line(&ms);
-	vmcore_close(&vc);
-	return 0;
 }
 
 int cmd_info(int argc, char **argv)
 {
+	struct dumpfile df;
+
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: kdumpinit info FILE\n");
 		return EXIT_USAGE;
 	}
-	if (access(argv[1], R_OK)) {
-		msg("cannot read %s: %s", argv[1], strerror(errno));
+	if (dumpfile_open(&df, argv[1]))
 		return EXIT_SYSTEM;
-	}
-	if (kdump_probe(argv[1]))
-		return info_kdump(argv[1]);
-	return info_elf(argv[1]);
+	if (df.kdump)
+		info_kdump(&df.kf);
+	else
+		info_elf(&df.vc);
+	print_panic_line(&df.ms);
+	dumpfile_close(&df);
+	return 0;
 }
