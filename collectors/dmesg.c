@@ -45,13 +45,23 @@ static void out_put(struct out *o, const char *s, size_t n)
 }
 
 /* One record, formatted as makedumpfile formats it (see dmesg.h). */
-void dmesg_out_record(struct out *o, uint64_t ts_nsec, const uint8_t *text,
-		      size_t len)
+void dmesg_out_record(struct out *o, uint64_t ts_nsec, int64_t caller,
+		      const uint8_t *text, size_t len)
 {
-	char pre[48], esc[16];
+	char pre[64], esc[16], id[16];
 	int plen = snprintf(pre, sizeof(pre), "[%5lld.%06ld] ",
 			    (long long)(ts_nsec / 1000000000),
 			    (long)(ts_nsec % 1000000000 / 1000));
+
+	/* The top bit says a CPU (in interrupt context) printed it, else
+	 * the rest is the task's pid. */
+	if (o->caller && caller >= 0) {
+		snprintf(id, sizeof(id), "%c%u",
+			 caller & 0x80000000 ? 'C' : 'T',
+			 (unsigned int)(caller & 0x7fffffff));
+		plen += snprintf(pre + plen, sizeof(pre) - (size_t)plen,
+				 "[%8s] ", id);
+	}
 
 	out_put(o, pre, (size_t)plen);
 	for (size_t i = 0; i < len; i++) {
@@ -137,7 +147,7 @@ uint16_t dmesg_get16(const uint8_t *p, int64_t off)
 	return v;
 }
 
-int dmesg_write(const struct memsrc *ms, int fd)
+int dmesg_write(const struct memsrc *ms, int fd, unsigned int flags)
 {
 	struct out *o = malloc(sizeof(*o));
 	int64_t sym;
@@ -147,6 +157,7 @@ int dmesg_write(const struct memsrc *ms, int fd)
 		return -ENOMEM;
 	o->fd = fd;
 	o->err = 0;
+	o->caller = flags & DMESG_CALLER;
 	o->len = 0;
 	if (!ms->vi)
 		err = -ENOENT;

@@ -14,6 +14,7 @@
 struct legacy {
 	int64_t log_buf, buf_len_sym, first_sym, next_sym, rec_size, len_off,
 		text_len_off, ts_off;
+	int64_t caller_off; /* -1: not in VMCOREINFO (no PRINTK_CALLER) */
 };
 
 static int legacy_lookup(const struct memsrc *ms, struct legacy *l)
@@ -41,10 +42,21 @@ static int legacy_lookup(const struct memsrc *ms, struct legacy *l)
 
 	if (err)
 		return err;
+	if (!vmcoreinfo_get(ms->vi, "OFFSET", "printk_log.caller_id",
+			    &l->caller_off))
+		l->caller_off = -1;
 	if (!vmcoreinfo_get(ms->vi, "SIZE", "printk_log", &l->rec_size) &&
 	    vmcoreinfo_get(ms->vi, "SIZE", "log", &l->rec_size))
 		return dmesg_lookup(ms, old, ARRAY_SIZE(old));
 	return dmesg_lookup(ms, rec, ARRAY_SIZE(rec));
+}
+
+/* The record's caller_id, or -1 when VMCOREINFO does not place it. */
+static int64_t legacy_caller(const struct legacy *l, const uint8_t *rec)
+{
+	if (l->caller_off < 0 || l->caller_off + 4 > l->rec_size)
+		return -1;
+	return (int64_t)dmesg_get32(rec, l->caller_off);
 }
 
 /* Walk the records from @first to @next, wrapping at a zero-length one. */
@@ -70,7 +82,7 @@ static int legacy_walk(const struct legacy *l, const uint8_t *buf,
 		    dmesg_get16(buf, at + l->text_len_off) > len - hdr)
 			goto corrupt;
 		dmesg_out_record(o, dmesg_get64(buf, at + l->ts_off),
-				 buf + at + hdr,
+				 legacy_caller(l, buf + at), buf + at + hdr,
 				 dmesg_get16(buf, at + l->text_len_off));
 		pos = at + len;
 	}

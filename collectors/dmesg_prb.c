@@ -16,6 +16,7 @@ struct prb {
 		infos_off, head_off, tail_off, desc_size, state_off, lpos_off,
 		begin_off, next_off, size_bits, data_off, info_size, ts_off,
 		len_off, counter_off;
+	int64_t caller_off; /* -1: not in VMCOREINFO */
 	uint64_t count, ring_size;
 	uint8_t *descs, *infos, *text;
 };
@@ -47,7 +48,20 @@ static int prb_lookup(const struct memsrc *ms, struct prb *r)
 		{"OFFSET", "atomic_long_t.counter", &r->counter_off},
 	};
 
-	return dmesg_lookup(ms, n, ARRAY_SIZE(n));
+	int err = dmesg_lookup(ms, n, ARRAY_SIZE(n));
+
+	if (!vmcoreinfo_get(ms->vi, "OFFSET", "printk_info.caller_id",
+			    &r->caller_off) ||
+	    r->caller_off < 0 || r->caller_off + 4 > r->info_size)
+		r->caller_off = -1;
+	return err;
+}
+
+/* The record's caller_id, or -1 when VMCOREINFO does not place it. */
+static int64_t prb_caller(const struct prb *r, const uint8_t *inf)
+{
+	return r->caller_off < 0 ? -1
+				 : (int64_t)dmesg_get32(inf, r->caller_off);
 }
 
 static bool prb_sane(const struct prb *r)
@@ -136,7 +150,8 @@ static void prb_record(const struct prb *r, struct out *o, uint64_t id)
 	len = dmesg_get16(inf, r->len_off);
 	if (len > next - begin)
 		len = next - begin;
-	dmesg_out_record(o, dmesg_get64(inf, r->ts_off), r->text + begin, len);
+	dmesg_out_record(o, dmesg_get64(inf, r->ts_off), prb_caller(r, inf),
+			 r->text + begin, len);
 }
 
 int dmesg_prb_write(const struct memsrc *ms, struct out *o)

@@ -17,6 +17,7 @@
 struct out {
 	int fd;
 	int err;
+	bool caller; /* DMESG_CALLER */
 	size_t len;
 	char buf[OUT_SIZE];
 };
@@ -30,9 +31,10 @@ struct need {
  * one VMCOREINFO lacks. */
 int dmesg_lookup(const struct memsrc *ms, const struct need *n, size_t count);
 
-/* Write one record as makedumpfile does (see dmesg.h). */
-void dmesg_out_record(struct out *o, uint64_t ts_nsec, const uint8_t *text,
-		      size_t len);
+/* Write one record as makedumpfile does (see dmesg.h); @caller is the
+ * record's caller_id, or -1 when VMCOREINFO has no offset for it. */
+void dmesg_out_record(struct out *o, uint64_t ts_nsec, int64_t caller,
+		      const uint8_t *text, size_t len);
 void dmesg_out_flush(struct out *o);
 
 /* Read @size bytes at kernel address @vaddr into a new buffer; pages

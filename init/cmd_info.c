@@ -27,7 +27,7 @@ static void print_panic_line(const struct memsrc *ms)
 	char *log;
 	size_t best_len;
 
-	if (fd < 0 || !ms->vi || dmesg_write(ms, fd)) {
+	if (fd < 0 || !ms->vi || dmesg_write(ms, fd, 0)) {
 		printf("panic:       (kernel log not readable)\n");
 		goto out;
 	}

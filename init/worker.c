@@ -143,7 +143,7 @@ static void dmesg_save(struct target *t, struct vmcore *vc, struct capture *cap)
 		return;
 	}
 	vmcore_memsrc(vc, &ms);
-	err = dmesg_write(&ms, fd);
+	err = dmesg_write(&ms, fd, 0);
 	if (err)
 		dmesg_note(cap, "cannot extract the kernel log", err);
 	if (!err && !fstat(fd, &st) && st.st_size > 0) {

@@ -221,7 +221,7 @@ static int run_dmesg(const struct memsrc *ms, char *out, size_t size,
 		     size_t *len)
 {
 	FILE *f = tmpfile();
-	int err = dmesg_write(ms, fileno(f));
+	int err = dmesg_write(ms, fileno(f), 0);
 
 	rewind(f);
 	*len = fread(out, 1, size, f);
