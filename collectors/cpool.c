@@ -15,12 +15,21 @@
 #include "dumpw.h"
 #include "util.h"
 
-size_t cpool_compress_page(void *cctx, uint8_t *out, size_t cap,
-			   const uint8_t *page, size_t bs)
+enum cpage cpool_page(void *cctx, bool compress, const uint8_t *page, size_t bs,
+		      uint8_t *out, size_t cap, uint32_t *size)
 {
-	size_t n = ZSTD_compress2(cctx, out, cap, page, bs);
+	size_t n;
 
-	return ZSTD_isError(n) || n >= bs ? 0 : n;
+	*size = (uint32_t)bs;
+	if (page_is_zero(page, bs))
+		return CPAGE_ZERO;
+	if (!compress)
+		return CPAGE_RAW;
+	n = ZSTD_compress2(cctx, out, cap, page, bs);
+	if (ZSTD_isError(n) || n >= bs)
+		return CPAGE_RAW;
+	*size = (uint32_t)n;
+	return CPAGE_ZSTD;
 }
 
 /* Read the batch's pages, one pread() per run of adjacent file data. */
@@ -53,25 +62,11 @@ static void read_batch(struct cpool *p, struct cbatch *b)
 static void work_batch(struct cpool *p, void *cctx, struct cbatch *b)
 {
 	read_batch(p, b);
-	for (unsigned int i = 0; i < b->n; i++) {
-		const uint8_t *page = b->in + i * p->bs;
-		size_t n = 0;
-
-		if (b->what[i] == CPAGE_ERROR)
-			continue;
-		b->size[i] = (uint32_t)p->bs;
-		if (page_is_zero(page, p->bs)) {
-			b->what[i] = CPAGE_ZERO;
-			continue;
-		}
-		if (p->compress)
-			n = cpool_compress_page(cctx, b->out + i * p->cbound,
-						p->cbound, page, p->bs);
-		if (n) {
-			b->what[i] = CPAGE_ZSTD;
-			b->size[i] = (uint32_t)n;
-		}
-	}
+	for (unsigned int i = 0; i < b->n; i++)
+		if (b->what[i] != CPAGE_ERROR)
+			b->what[i] = (uint8_t)cpool_page(
+				cctx, p->compress, b->in + i * p->bs, p->bs,
+				b->out + i * p->cbound, p->cbound, &b->size[i]);
 }
 
 struct worker_arg {
@@ -118,6 +113,7 @@ static int start_workers(struct cpool *p)
 			free(a);
 			return -err;
 		}
+		p->started++;
 	}
 	return 0;
 }
@@ -173,9 +169,8 @@ void cpool_stop(struct cpool *p)
 	p->stop = true;
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->lock);
-	for (unsigned int i = 0; p->tids && i < p->nthreads; i++)
-		if (p->tids[i])
-			pthread_join(p->tids[i], NULL);
+	for (unsigned int i = 0; i < p->started; i++)
+		pthread_join(p->tids[i], NULL);
 	for (unsigned int i = 0; p->slots && i < p->nslots; i++) {
 		free(p->slots[i].in);
 		free(p->slots[i].out);

@@ -56,16 +56,19 @@ struct cpool {
 	pthread_mutex_t lock;
 	pthread_cond_t work, ready;
 	pthread_t *tids;
-	void **cctx; /* one ZSTD_CCtx per worker */
+	unsigned int started; /* tids[0..started) to join */
+	void **cctx;	      /* one ZSTD_CCtx per worker */
 };
 
 /*
- * Compress one page of @bs bytes into @out (@cap bytes) with @cctx.
- * @return the frame's size, or 0 when it would not be smaller than @bs:
- * the page is stored raw. The writer's own thread uses it too.
+ * What to store for a page of @bs bytes that was read: CPAGE_ZERO (the
+ * shared zero page), CPAGE_ZSTD (a frame of *@size bytes made in @out,
+ * @cap bytes, with @cctx) or CPAGE_RAW (the page, *@size = @bs: it does
+ * not shrink, or !@compress). The writer's own thread decides with it
+ * too, so a dump is the same on any number of threads.
  */
-size_t cpool_compress_page(void *cctx, uint8_t *out, size_t cap,
-			   const uint8_t *page, size_t bs);
+enum cpage cpool_page(void *cctx, bool compress, const uint8_t *page, size_t bs,
+		      uint8_t *out, size_t cap, uint32_t *size);
 
 /*
  * Start @threads (2..CPOOL_MAX_THREADS) workers reading pages of @vc

@@ -235,14 +235,14 @@ static int kw_data(struct kw *w, const void *src, uint32_t size, bool zstd)
 	return kw_desc(w, &d);
 }
 
-static int kw_page(struct kw *w, const uint8_t *page)
+/* Store a page as cpool_page() said: @page read, @frame compressed. */
+static int kw_store(struct kw *w, enum cpage what, const uint8_t *page,
+		    const uint8_t *frame, uint32_t size)
 {
-	size_t n = 0;
-
-	if (w->j->o->compress == DUMP_COMPRESS_ZSTD)
-		n = cpool_compress_page(w->cc, w->cbuf, w->cbound, page, w->bs);
-	return n ? kw_data(w, w->cbuf, (uint32_t)n, true)
-		 : kw_data(w, page, (uint32_t)w->bs, false);
+	if (what == CPAGE_ZERO)
+		return kw_desc(w, &w->zero);
+	return what == CPAGE_ZSTD ? kw_data(w, frame, size, true)
+				  : kw_data(w, page, size, false);
 }
 
 /* The 1st bitmap: pfns present, whatever the filter says. */
@@ -295,6 +295,7 @@ static int kw_pages(struct kw *w, uint64_t start, uint64_t count,
 	for (uint64_t i = 0; i < count && !err; i++) {
 		uint64_t flushes = w->flushes;
 		const uint8_t *page;
+		uint32_t size;
 
 		if (!bit_test(j->bits, i))
 			continue;
@@ -307,10 +308,12 @@ static int kw_pages(struct kw *w, uint64_t start, uint64_t count,
 				    (unsigned long long)(start + i),
 				    j->vc->path, strerror(-err));
 			bit_clear(j->bits, i);
-		} else if (!page_is_zero(page, w->bs)) {
-			err = kw_page(w, page);
 		} else {
-			err = kw_desc(w, &w->zero);
+			enum cpage what = cpool_page(
+				w->cc, j->o->compress == DUMP_COMPRESS_ZSTD,
+				page, w->bs, w->cbuf, w->cbound, &size);
+
+			err = kw_store(w, what, page, w->cbuf, size);
 		}
 		if (!err && flushes != w->flushes)
 			err = kw_flushed(w, start, i, done);
@@ -327,23 +330,15 @@ static int kw_take(struct kw *w, uint64_t start, uint64_t *done)
 	for (unsigned int k = 0; k < b->n && !err; k++) {
 		uint64_t flushes = w->flushes, i = b->idx[k];
 
-		switch (b->what[k]) {
-		case CPAGE_ERROR: /* as in kw_pages(): the dump stops */
+		if (b->what[k] == CPAGE_ERROR) { /* as in kw_pages(): stop */
 			msg("cannot read pfn %#llx of %s: %s",
 			    (unsigned long long)b->pfn[k], w->j->vc->path,
 			    strerror(-b->err[k]));
 			bit_clear(w->j->bits, i);
 			err = b->err[k];
-			break;
-		case CPAGE_ZERO:
-			err = kw_desc(w, &w->zero);
-			break;
-		case CPAGE_ZSTD:
-			err = kw_data(w, b->out + k * w->pool.cbound,
-				      b->size[k], true);
-			break;
-		default:
-			err = kw_data(w, b->in + k * w->bs, b->size[k], false);
+		} else {
+			err = kw_store(w, b->what[k], b->in + k * w->bs,
+				       b->out + k * w->pool.cbound, b->size[k]);
 		}
 		if (!err && flushes != w->flushes)
 			err = kw_flushed(w, start, i, done);
