@@ -35,7 +35,8 @@ SRCS      := $(wildcard common/*.c collectors/*.c init/*.c transports/*.c)
 # What the host unit tests link: the code that needs no sysroot library
 # but zstd. PID 1, the commands and the transports are tested in QEMU.
 CORE_SRCS := $(wildcard common/*.c collectors/*.c) init/config.c \
-             init/config_parse.c
+             init/config_parse.c $(wildcard transports/net_conf.c \
+             transports/dhcp_msg.c)
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
 HOST_OBJS := $(CORE_SRCS:%.c=$(HOSTDIR)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

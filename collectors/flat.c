@@ -104,7 +104,7 @@ int flat_init(struct flat *fl, struct sink *s, flat_write_fn fn, void *ctx)
 	s->pwrite = flat_pwrite;
 	s->sync = flat_sync;
 	s->ctx = fl;
-	s->fd = -1;
+	s->positioned = false;
 	return err;
 }
 

@@ -395,7 +395,7 @@ static int kw_window(struct kw *w, uint64_t start)
 
 static int kw_body(struct kw *w)
 {
-	bool stream = w->j->out->fd < 0;
+	bool stream = !w->j->out->positioned;
 	int err = kw_header(w, stream ? w->h.status
 				      : KDUMP_INCOMPLETE | w->h.status);
 

@@ -45,9 +45,9 @@ int cmd_check_config(int argc, char **argv)
 	err = config_parse_file(&cfg, path);
 	if (cmdline && config_apply_cmdline(&cfg, cmdline))
 		err = err ? err : -EINVAL;
-	if (!err && !transport_find(cfg.target_type)) {
+	if (!err && !transport_find(cfg.tgt.type)) {
 		msg("%s: %s %s: this build cannot save to %s targets yet", path,
-		    cfg.target_type, cfg.target_device, cfg.target_type);
+		    cfg.tgt.type, cfg.tgt.device, cfg.tgt.type);
 		err = -EPROTONOSUPPORT;
 	}
 	if (err) {

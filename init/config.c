@@ -49,16 +49,16 @@ void config_warn(const struct place *p, const char *fmt, ...)
 void config_defaults(struct kdi_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->target = TARGET_NONE;
-	strcpy(cfg->target_path, "/var/crash");
-	cfg->ssh_port = 22;
-	strcpy(cfg->sshkey, "/root/.ssh/kdump_id_rsa");
-	strcpy(cfg->known_hosts, "/root/.ssh/known_hosts");
+	cfg->tgt.kind = TARGET_NONE;
+	strcpy(cfg->tgt.path, "/var/crash");
+	cfg->tgt.ssh.port = 22;
+	strcpy(cfg->tgt.ssh.key, "/root/.ssh/kdump_id_rsa");
+	strcpy(cfg->tgt.ssh.known_hosts, "/root/.ssh/known_hosts");
 	cfg->dump_level = 31;
 	cfg->format = DUMP_KDUMP;
 	cfg->compress = DUMP_COMPRESS_ZSTD;
 	cfg->zstd_level = DUMP_ZSTD_DEFAULT;
-	cfg->device_timeout = 30;
+	cfg->tgt.device_timeout = 30;
 	cfg->dump_timeout = 0;
 	cfg->failure_action = ACTION_REBOOT;
 	cfg->final_action = ACTION_REBOOT;
@@ -131,22 +131,22 @@ static bool name_ok(const char *s, const char *extra)
 }
 
 static int target_claim(struct kdi_config *cfg, const struct place *p,
-			enum kdi_target kind)
+			enum target_kind kind)
 {
 	int err = one_word(p);
 
 	if (err)
 		return err;
-	if (cfg->target != TARGET_NONE)
+	if (cfg->tgt.kind != TARGET_NONE)
 		return config_bad(
 			p, "only one target is allowed, and '%s %s' is one",
-			cfg->target_type, cfg->target_device);
-	if (strlen(p->value) >= sizeof(cfg->target_device))
+			cfg->tgt.type, cfg->tgt.device);
+	if (strlen(p->value) >= sizeof(cfg->tgt.device))
 		return config_bad(p, "longer than %zu bytes",
-				  sizeof(cfg->target_device) - 1);
-	cfg->target = kind;
-	strcpy(cfg->target_type, p->key);
-	strcpy(cfg->target_device, p->value);
+				  sizeof(cfg->tgt.device) - 1);
+	cfg->tgt.kind = kind;
+	strcpy(cfg->tgt.type, p->key);
+	strcpy(cfg->tgt.device, p->value);
 	return 0;
 }
 
@@ -181,14 +181,14 @@ static int set_nfs(struct kdi_config *cfg, const struct place *p)
 		host++;
 		len -= 2;
 	}
-	if (len >= sizeof(cfg->nfs_server) ||
-	    strlen(colon + 1) >= sizeof(cfg->nfs_export))
+	if (len >= sizeof(cfg->tgt.nfs.server) ||
+	    strlen(colon + 1) >= sizeof(cfg->tgt.nfs.export))
 		return config_bad(p, "server or export name too long");
 	if (target_claim(cfg, p, TARGET_NFS))
 		return -EINVAL;
-	memcpy(cfg->nfs_server, host, len);
-	cfg->nfs_server[len] = 0;
-	strcpy(cfg->nfs_export, colon + 1);
+	memcpy(cfg->tgt.nfs.server, host, len);
+	cfg->tgt.nfs.server[len] = 0;
+	strcpy(cfg->tgt.nfs.export, colon + 1);
 	return 0;
 }
 
@@ -200,15 +200,15 @@ static int set_ssh(struct kdi_config *cfg, const struct place *p)
 	if (!at || at == p->value || !at[1] || strchr(at + 1, '@'))
 		return config_bad(p, "must be USER@HOST");
 	ulen = (size_t)(at - p->value);
-	if (ulen >= sizeof(cfg->ssh_user) || strlen(at + 1) >= 256)
+	if (ulen >= sizeof(cfg->tgt.ssh.user) || strlen(at + 1) >= 256)
 		return config_bad(p, "user or host name too long");
 	if (!name_ok(at + 1, ".-_:[]"))
 		return config_bad(p, "not a host name or address");
 	if (target_claim(cfg, p, TARGET_SSH))
 		return -EINVAL;
-	memcpy(cfg->ssh_user, p->value, ulen);
-	cfg->ssh_user[ulen] = 0;
-	strcpy(cfg->ssh_host, at + 1);
+	memcpy(cfg->tgt.ssh.user, p->value, ulen);
+	cfg->tgt.ssh.user[ulen] = 0;
+	strcpy(cfg->tgt.ssh.host, at + 1);
 	return 0;
 }
 
@@ -226,17 +226,18 @@ static int abs_path(const struct place *p, char *dst, size_t size)
 
 static int set_path(struct kdi_config *cfg, const struct place *p)
 {
-	return abs_path(p, cfg->target_path, sizeof(cfg->target_path));
+	return abs_path(p, cfg->tgt.path, sizeof(cfg->tgt.path));
 }
 
 static int set_sshkey(struct kdi_config *cfg, const struct place *p)
 {
-	return abs_path(p, cfg->sshkey, sizeof(cfg->sshkey));
+	return abs_path(p, cfg->tgt.ssh.key, sizeof(cfg->tgt.ssh.key));
 }
 
 static int set_known_hosts(struct kdi_config *cfg, const struct place *p)
 {
-	return abs_path(p, cfg->known_hosts, sizeof(cfg->known_hosts));
+	return abs_path(p, cfg->tgt.ssh.known_hosts,
+			sizeof(cfg->tgt.ssh.known_hosts));
 }
 
 static int set_ssh_port(struct kdi_config *cfg, const struct place *p)
@@ -245,7 +246,7 @@ static int set_ssh_port(struct kdi_config *cfg, const struct place *p)
 	int err = config_number(p, 1, 65535, &v);
 
 	if (!err)
-		cfg->ssh_port = (unsigned int)v;
+		cfg->tgt.ssh.port = (unsigned int)v;
 	return err;
 }
 
@@ -348,7 +349,7 @@ static int set_device_timeout(struct kdi_config *cfg, const struct place *p)
 	int err = config_number(p, 0, 3600, &v);
 
 	if (!err)
-		cfg->device_timeout = (unsigned int)v;
+		cfg->tgt.device_timeout = (unsigned int)v;
 	return err;
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "dump.h"
+#include "transport.h"
 
 /* Longest accepted line, newline included; a longer one is an error. */
 #define CONFIG_LINE_MAX 1024
@@ -26,29 +27,9 @@
 
 enum kdi_action { ACTION_REBOOT, ACTION_HALT, ACTION_POWEROFF };
 
-/* What kind of target target_type names. */
-enum kdi_target { TARGET_NONE, TARGET_LOCAL, TARGET_NFS, TARGET_SSH };
-
 struct kdi_config {
-	/* The target: its directive's name ("ext4", "xfs", "btrfs", "vfat",
-	 * "ext2", "ext3", "nfs", "ssh"; "" when none was given) and its
-	 * argument as written ("UUID=...", "server:/export", "user@host"). */
-	enum kdi_target target;
-	char target_type[16];
-	char target_device[256];
-	char target_path[256]; /* "path", absolute; default /var/crash */
-
-	/* nfs: target_device split into server and export. */
-	char nfs_server[256];
-	char nfs_export[256];
-
-	/* ssh: target_device split, plus its files (paths on the host that
-	 * mkinitrd copies to the same paths in the initrd). */
-	char ssh_user[64];
-	char ssh_host[256];
-	unsigned int ssh_port; /* default 22 */
-	char sshkey[256];      /* default /root/.ssh/kdump_id_rsa */
-	char known_hosts[256]; /* default /root/.ssh/known_hosts */
+	/* The target, given to the transport as it is. */
+	struct target_conf tgt;
 
 	/* Modules mkinitrd packs besides those it finds itself. */
 	char extra_modules[CONFIG_MODULES_MAX][64];
@@ -61,9 +42,8 @@ struct kdi_config {
 	int zstd_level;		     /* see dump_zstd_level_ok() */
 	unsigned int threads;	     /* 0: one per online CPU (default) */
 
-	unsigned int device_timeout; /* seconds; default 30 */
-	unsigned int dump_timeout;   /* seconds; 0 = no limit (default) */
-	char hostname[65];	     /* "" = the crashed kernel's nodename */
+	unsigned int dump_timeout; /* seconds; 0 = no limit (default) */
+	char hostname[65];	   /* "" = the crashed kernel's nodename */
 
 	enum kdi_action failure_action; /* default reboot */
 	enum kdi_action final_action;	/* default reboot */

@@ -201,7 +201,7 @@ int config_parse_file(struct kdi_config *cfg, const char *path)
 		err = -EIO;
 	}
 	fclose(f);
-	if (cfg->target == TARGET_NONE && err != -EIO) {
+	if (cfg->tgt.kind == TARGET_NONE && err != -EIO) {
 		msg("%s: no dump target: add a line such as 'ext4 UUID=...' "
 		    "(see docs/config.md)",
 		    path);
@@ -289,24 +289,24 @@ size_t config_summary(const struct kdi_config *c, char *buf, size_t size)
 	if (size)
 		buf[0] = 0;
 	add(buf, size, &len, "target=%s device=%s path=%s",
-	    c->target_type[0] ? c->target_type : "none",
-	    c->target_device[0] ? c->target_device : "none", c->target_path);
-	if (c->target == TARGET_NFS)
+	    c->tgt.type[0] ? c->tgt.type : "none",
+	    c->tgt.device[0] ? c->tgt.device : "none", c->tgt.path);
+	if (c->tgt.kind == TARGET_NFS)
 		add(buf, size, &len, " nfs_server=%s nfs_export=%s",
-		    c->nfs_server, c->nfs_export);
-	if (c->target == TARGET_SSH)
+		    c->tgt.nfs.server, c->tgt.nfs.export);
+	if (c->tgt.kind == TARGET_SSH)
 		add(buf, size, &len,
 		    " ssh_user=%s ssh_host=%s ssh_port=%u sshkey=%s "
 		    "known_hosts=%s",
-		    c->ssh_user, c->ssh_host, c->ssh_port, c->sshkey,
-		    c->known_hosts);
+		    c->tgt.ssh.user, c->tgt.ssh.host, c->tgt.ssh.port,
+		    c->tgt.ssh.key, c->tgt.ssh.known_hosts);
 	add(buf, size, &len,
 	    " dump_level=%d format=%s compress=%s zstd_level=%d threads=%u "
 	    "device_timeout=%u dump_timeout=%u failure_action=%s "
 	    "final_action=%s",
 	    c->dump_level, c->format == DUMP_ELF ? "elf" : "kdump",
 	    c->compress == DUMP_COMPRESS_ZSTD ? "zstd" : "none", c->zstd_level,
-	    c->threads, c->device_timeout, c->dump_timeout,
+	    c->threads, c->tgt.device_timeout, c->dump_timeout,
 	    config_action_name(c->failure_action),
 	    config_action_name(c->final_action));
 	if (c->hostname[0])

@@ -121,7 +121,7 @@ static bool worker_wait(pid_t worker, const struct kdi_config *cfg)
 
 	if (!dump_limit || dump_limit > WATCHDOG_CAP_S)
 		dump_limit = WATCHDOG_CAP_S;
-	watchdog_arm(&w, cfg->device_timeout + WATCHDOG_SETUP_S, false);
+	watchdog_arm(&w, cfg->tgt.device_timeout + WATCHDOG_SETUP_S, false);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);

@@ -165,7 +165,6 @@ static void dmesg_save(struct target *t, struct vmcore *vc, struct capture *cap)
 struct dump_job {
 	struct vmcore *vc;
 	struct capture *cap;
-	bool stream;
 	struct sink *out; /* for the stream: where flat records go */
 	uint64_t pos;
 };
@@ -187,7 +186,9 @@ static int dump_fill(struct sink *out, void *arg)
 	struct flat fl;
 	int err, ferr;
 
-	if (!j->stream) {
+	/* The sink decides: a stream cannot take the incomplete mark
+	 * back, so it gets the flattened format. */
+	if (out->positioned) {
 		err = dump_write(j->vc, &j->cap->opts, out, &j->cap->res);
 		return err ? err : sink_sync(out);
 	}
@@ -215,20 +216,20 @@ static void dump_opts_set(struct dump_opts *o, const struct kdi_config *cfg)
 
 static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)
 {
-	struct dump_job j = {.vc = vc, .cap = cap, .stream = !t->tp->seekable};
+	struct dump_job j = {.vc = vc, .cap = cap};
+	const char *name = t->tp->positioned ? "vmcore" : "vmcore.flat";
 	int err;
 
 	cap->dump_why[0] = 0;
 	msg("saving the dump (level %d, %u thread%s) to %s/%s", cap->opts.level,
 	    cap->opts.threads, cap->opts.threads == 1 ? "" : "s", t->where,
 	    t->dir);
-	err = target_save(t, j.stream ? "vmcore.flat" : "vmcore", dump_fill,
-			  &j);
+	err = target_save(t, name, dump_fill, &j);
 	if (err) {
 		snprintf(cap->dump_why, sizeof(cap->dump_why), "%s",
 			 strerror(-err));
 		msg("the dump is incomplete (%s): %s-incomplete is kept",
-		    cap->dump_why, j.stream ? "vmcore.flat" : "vmcore");
+		    cap->dump_why, name);
 	}
 	return err;
 }
@@ -274,7 +275,7 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 		msg("the configuration has errors (above): capturing with the "
 		    "values that could be read");
 	modules_load(MODULES_ORDER);
-	err = target_open(&t, cfg);
+	err = target_open(&t, &cfg->tgt);
 	if (err)
 		goto err_close_target;
 	err = vmcore_open(&vc, VMCORE_FILE);

@@ -16,7 +16,6 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "devwait.h"
 #include "transport.h"
 #include "util.h"
@@ -32,7 +31,7 @@ struct local {
 
 static int local_mount(struct target *t, struct local *l)
 {
-	const char *type = t->cfg->target_type;
+	const char *type = t->conf->type;
 	struct libmnt_context *cxt = mnt_new_context();
 	char why[256] = "";
 	int rc, err = 0;
@@ -91,7 +90,7 @@ static int path_open(int root, const char *path)
 
 static int local_open(struct target *t)
 {
-	const struct kdi_config *cfg = t->cfg;
+	const struct target_conf *c = t->conf;
 	struct local *l = calloc(1, sizeof(*l));
 	int err, root;
 
@@ -99,10 +98,8 @@ static int local_open(struct target *t)
 		return -ENOMEM;
 	l->pathfd = l->dirfd = -1;
 	t->priv = l;
-	snprintf(t->where, sizeof(t->where), "%s:%s", cfg->target_device,
-		 cfg->target_path);
-	err = devwait(cfg->target_device, cfg->device_timeout, l->dev,
-		      sizeof(l->dev));
+	snprintf(t->where, sizeof(t->where), "%s:%s", c->device, c->path);
+	err = devwait(c->device, c->device_timeout, l->dev, sizeof(l->dev));
 	if (err)
 		return err;
 	mkdir(MOUNT_POINT, 0700);
@@ -113,15 +110,15 @@ static int local_open(struct target *t)
 	root = open(MOUNT_POINT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return -errno;
-	l->pathfd = path_open(root, cfg->target_path);
+	l->pathfd = path_open(root, c->path);
 	close(root);
 	if (l->pathfd < 0) {
 		err = l->pathfd;
-		msg("cannot create %s on %s: %s", cfg->target_path, l->dev,
+		msg("cannot create %s on %s: %s", c->path, l->dev,
 		    strerror(-err));
 		return err;
 	}
-	msg("mounted %s (%s) for the dump", l->dev, cfg->target_type);
+	msg("mounted %s (%s) for the dump", l->dev, c->type);
 	return 0;
 }
 
@@ -179,13 +176,12 @@ static int local_create(struct target *t, const char *name, struct sink *out)
 
 static int local_finish(struct target *t, struct sink *out)
 {
-	int err = 0;
+	int err = 0, fd = sink_fd(out);
 
-	if (fsync(out->fd))
+	if (fsync(fd))
 		err = -errno;
-	if (close(out->fd) && !err)
+	if (close(fd) && !err)
 		err = -errno;
-	out->fd = -1;
 	if (err)
 		msg("cannot write a file in %s/%s: %s", t->where, t->dir,
 		    strerror(-err));
@@ -237,7 +233,7 @@ static const char *const local_types[] = {
 const struct transport transport_local = {
 	.name = "local",
 	.types = local_types,
-	.seekable = true,
+	.positioned = true,
 	.open = local_open,
 	.mkdir = local_mkdir,
 	.create = local_create,

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "util.h"
 
 extern const struct transport transport_local;
@@ -27,18 +26,18 @@ const struct transport *transport_find(const char *type)
 	return NULL;
 }
 
-int target_open(struct target *t, const struct kdi_config *cfg)
+int target_open(struct target *t, const struct target_conf *conf)
 {
 	memset(t, 0, sizeof(*t));
-	t->cfg = cfg;
-	if (!cfg->target_type[0]) {
+	t->conf = conf;
+	if (!conf->type[0]) {
 		msg("no dump target is configured: nowhere to save the dump");
 		return -EDESTADDRREQ;
 	}
-	t->tp = transport_find(cfg->target_type);
+	t->tp = transport_find(conf->type);
 	if (!t->tp) {
 		msg("target type '%s' is not supported by this build",
-		    cfg->target_type);
+		    conf->type);
 		return -EPROTONOSUPPORT;
 	}
 	return t->tp->open(t);

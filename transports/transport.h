@@ -18,9 +18,12 @@
  *   target_close()       unmount or disconnect.
  *
  * A random-access target (local, NFS, SFTP) gives a sink that takes
- * positioned writes. A stream target (a plain ssh pipe) sets
- * seekable = false: its sink only appends, in order, and the worker puts
- * the flattened-format encoder in front of it for the dump.
+ * positioned writes. A stream target (a plain ssh pipe) gives one that
+ * does not (sink.positioned = false): its bytes go in order, and the
+ * worker puts the flattened-format encoder in front of it for the dump.
+ *
+ * A transport knows its target from struct target_conf alone, filled in
+ * by the config parser; it knows nothing of the rest of the config.
  */
 #ifndef KDI_TRANSPORT_H
 #define KDI_TRANSPORT_H
@@ -30,12 +33,37 @@
 
 #include "sink.h"
 
-struct kdi_config;
 struct transport;
+
+enum target_kind { TARGET_NONE, TARGET_LOCAL, TARGET_NFS, TARGET_SSH };
+
+/* Where to save, as the config says it. */
+struct target_conf {
+	enum target_kind kind;
+	char type[16];	  /* the directive: "ext4", "nfs", "ssh"; "" = none */
+	char device[256]; /* its argument as written: "UUID=...", "srv:/e" */
+	char path[256];	  /* absolute, under the target; default /var/crash */
+
+	unsigned int device_timeout; /* local: seconds; default 30 */
+
+	struct {
+		char server[256]; /* a name or an address, without [] */
+		char export[256];
+	} nfs;
+
+	struct {
+		char user[64];
+		char host[256];
+		unsigned int port; /* default 22 */
+		/* Files on the host that mkinitrd packs at the same paths. */
+		char key[256];	       /* default /root/.ssh/kdump_id_rsa */
+		char known_hosts[256]; /* default /root/.ssh/known_hosts */
+	} ssh;
+};
 
 struct target {
 	const struct transport *tp;
-	const struct kdi_config *cfg;
+	const struct target_conf *conf;
 	char dir[256];	      /* dump directory, relative to the path */
 	char where[PATH_MAX]; /* for messages: "UUID=... /var/crash/dir" */
 	void *priv;	      /* the transport's own state */
@@ -45,9 +73,9 @@ struct transport {
 	const char *name;
 	/* Target types (the first word of the config's target) it serves. */
 	const char *const *types;
-	/* false: create() gives an append-only sink (use the flattened
-	 * format for the dump). */
-	bool seekable;
+	/* Its files take positioned writes (sink.positioned); false: the
+	 * dump is saved as vmcore.flat, in the flattened format. */
+	bool positioned;
 	/* Bring the target up. @return 0 or -errno, with a message. */
 	int (*open)(struct target *t);
 	/* Create directory @name (mode 0700) under the configured path and
@@ -71,8 +99,8 @@ struct transport {
 /* The transport serving target type @type, or NULL. */
 const struct transport *transport_find(const char *type);
 
-/* Bring up the target of @cfg. @return 0 or -errno, with a message. */
-int target_open(struct target *t, const struct kdi_config *cfg);
+/* Bring up target @conf. @return 0 or -errno, with a message. */
+int target_open(struct target *t, const struct target_conf *conf);
 
 /*
  * Create the dump directory "@base", or "@base-2", "@base-3"... when a

@@ -79,18 +79,18 @@ static void test_defaults(void)
 	struct kdi_config c;
 
 	config_defaults(&c);
-	CHECK_EQ_U(c.target, TARGET_NONE);
-	CHECK_STR(c.target_path, "/var/crash");
+	CHECK_EQ_U(c.tgt.kind, TARGET_NONE);
+	CHECK_STR(c.tgt.path, "/var/crash");
 	CHECK_EQ_U(c.dump_level, 31);
 	CHECK_EQ_U(c.compress, DUMP_COMPRESS_ZSTD);
 	CHECK(c.zstd_level == -1);
 	CHECK_EQ_U(c.format, DUMP_KDUMP);
-	CHECK_EQ_U(c.device_timeout, 30);
+	CHECK_EQ_U(c.tgt.device_timeout, 30);
 	CHECK_EQ_U(c.dump_timeout, 0);
 	CHECK_EQ_U(c.threads, 0); /* one per online CPU */
 	CHECK_EQ_U(c.failure_action, ACTION_REBOOT);
 	CHECK_EQ_U(c.final_action, ACTION_REBOOT);
-	CHECK_EQ_U(c.ssh_port, 22);
+	CHECK_EQ_U(c.tgt.ssh.port, 22);
 	CHECK_STR(c.hostname, "");
 }
 
@@ -116,14 +116,14 @@ static void test_full_file(void)
 
 	CHECK_EQ_U(err, 0);
 	CHECK_STR(errs, "");
-	CHECK_EQ_U(c.target, TARGET_LOCAL);
-	CHECK_STR(c.target_type, "xfs");
-	CHECK_STR(c.target_device, "UUID=1234-abcd");
-	CHECK_STR(c.target_path, "/srv/dumps");
+	CHECK_EQ_U(c.tgt.kind, TARGET_LOCAL);
+	CHECK_STR(c.tgt.type, "xfs");
+	CHECK_STR(c.tgt.device, "UUID=1234-abcd");
+	CHECK_STR(c.tgt.path, "/srv/dumps");
 	CHECK_EQ_U(c.dump_level, 17);
 	CHECK_EQ_U(c.compress, DUMP_COMPRESS_NONE);
 	CHECK_EQ_U(c.zstd_level, 19);
-	CHECK_EQ_U(c.device_timeout, 90);
+	CHECK_EQ_U(c.tgt.device_timeout, 90);
 	CHECK_EQ_U(c.dump_timeout, 600);
 	CHECK_EQ_U(c.threads, 4);
 	CHECK_EQ_U(c.format, DUMP_ELF);
@@ -161,8 +161,8 @@ static void test_errors_all_reported(void)
 	CHECK(has_err("8: raw /dev/sdb1: not supported"));
 	CHECK_EQ_U(c.dump_level, 31);
 	CHECK(c.zstd_level == -1);
-	CHECK_STR(c.target_path, "/var/crash");
-	CHECK_STR(c.target_device, "LABEL=dumps");
+	CHECK_STR(c.tgt.path, "/var/crash");
+	CHECK_STR(c.tgt.device, "LABEL=dumps");
 }
 
 static void test_numbers_decimal_only(void)
@@ -236,26 +236,26 @@ static void test_targets(void)
 	struct kdi_config c;
 
 	CHECK_EQ_U(conf_parse(&c, "nfs nfs.example:/exports/crash\n"), 0);
-	CHECK_EQ_U(c.target, TARGET_NFS);
-	CHECK_STR(c.nfs_server, "nfs.example");
-	CHECK_STR(c.nfs_export, "/exports/crash");
+	CHECK_EQ_U(c.tgt.kind, TARGET_NFS);
+	CHECK_STR(c.tgt.nfs.server, "nfs.example");
+	CHECK_STR(c.tgt.nfs.export, "/exports/crash");
 	CHECK_EQ_U(conf_parse(&c, "nfs [fd00::1]:/e\n"), 0);
-	CHECK_STR(c.nfs_server, "fd00::1");
+	CHECK_STR(c.tgt.nfs.server, "fd00::1");
 	CHECK_EQ_U(conf_parse(&c, "ssh kdump@backup.example\n"
 				  "ssh_port 2222\n"
 				  "sshkey /root/.ssh/id_kdump\n"
 				  "known_hosts /etc/kdumpinit/known_hosts\n"),
 		   0);
-	CHECK_EQ_U(c.target, TARGET_SSH);
-	CHECK_STR(c.ssh_user, "kdump");
-	CHECK_STR(c.ssh_host, "backup.example");
-	CHECK_EQ_U(c.ssh_port, 2222);
-	CHECK_STR(c.sshkey, "/root/.ssh/id_kdump");
-	CHECK_STR(c.known_hosts, "/etc/kdumpinit/known_hosts");
+	CHECK_EQ_U(c.tgt.kind, TARGET_SSH);
+	CHECK_STR(c.tgt.ssh.user, "kdump");
+	CHECK_STR(c.tgt.ssh.host, "backup.example");
+	CHECK_EQ_U(c.tgt.ssh.port, 2222);
+	CHECK_STR(c.tgt.ssh.key, "/root/.ssh/id_kdump");
+	CHECK_STR(c.tgt.ssh.known_hosts, "/etc/kdumpinit/known_hosts");
 
 	CHECK(conf_parse(&c, "ext4 UUID=a\nxfs UUID=b\n"));
 	CHECK(has_err("2: xfs UUID=b: only one target is allowed"));
-	CHECK_STR(c.target_device, "UUID=a");
+	CHECK_STR(c.tgt.device, "UUID=a");
 	CHECK(conf_parse(&c, "ext4 sdb1\n"));
 	CHECK(has_err("1: ext4 sdb1: the device must be"));
 	CHECK(conf_parse(&c, "nfs server/export\n"));
@@ -322,7 +322,7 @@ static void test_comments(void)
 				  "  # indented comment\n"
 				  "#dump_level 40\n"),
 		   0);
-	CHECK_STR(c.target_path, "/var/crash#1");
+	CHECK_STR(c.tgt.path, "/var/crash#1");
 	CHECK_EQ_U(c.dump_level, 31);
 }
 
@@ -345,7 +345,7 @@ static void test_cmdline(void)
 	CHECK_STR(c.extra_modules[1], "ahci");
 	CHECK(strstr(errs, "kdumpinit: kernel command line: path /a b: takes "
 			   "one value"));
-	CHECK_STR(c.target_device, "UUID=9");
+	CHECK_STR(c.tgt.device, "UUID=9");
 	CHECK_EQ_U(c.final_action, ACTION_POWEROFF);
 
 	config_defaults(&c);

@@ -285,20 +285,28 @@ static void test_elf(void)
 	}
 }
 
-/* A sink that takes @limit bytes of file, then fails like a full disk. */
+/* A file that takes @limit bytes, then fails like a full disk. */
+struct limited {
+	int fd;
+	uint64_t limit;
+};
+
 static int limited_pwrite(struct sink *s, const void *buf, size_t len,
 			  uint64_t off)
 {
-	if (off + len > *(uint64_t *)s->ctx)
+	const struct limited *l = s->ctx;
+
+	if (off + len > l->limit)
 		return -ENOSPC;
-	return pwrite_all(s->fd, buf, len, (off_t)off);
+	return pwrite_all(l->fd, buf, len, (off_t)off);
 }
 
 static void incomplete(unsigned int threads)
 {
 	char out[] = "/tmp/kdi-out-XXXXXX";
-	uint64_t limit;
-	struct sink s = {.pwrite = limited_pwrite, .ctx = &limit};
+	struct limited lim;
+	struct sink s = {
+		.pwrite = limited_pwrite, .ctx = &lim, .positioned = true};
 	struct dump_opts o;
 	struct dump_result r;
 	struct kdump_file kf;
@@ -312,14 +320,14 @@ static void incomplete(unsigned int threads)
 	CHECK_EQ_U(dump_file(out, &o, false, &r), 0);
 	unlink(out);
 	/* Full in the last window: the first two segments are complete. */
-	limit = r.bytes_written - 25 * PS;
+	lim.limit = r.bytes_written - 25 * PS;
 	strcpy(out, "/tmp/kdi-out-XXXXXX");
-	s.fd = mkstemp(out);
+	lim.fd = mkstemp(out);
 	CHECK_EQ_U(vmcore_open(&vc, src), 0);
 	CHECK(dump_write(&vc, &o, &s, &r) == -ENOSPC);
 	CHECK(!r.complete);
 	vmcore_close(&vc);
-	close(s.fd);
+	close(lim.fd);
 	CHECK_EQ_U(kdump_open(&kf, out), 0);
 	CHECK(kf.h.status & KDUMP_INCOMPLETE);
 	for (uint64_t p = 0; p < 556; p++) {
