@@ -10,12 +10,20 @@ HOSTDIR := $(BUILD)/host
 MUSL_CC := musl-gcc
 HOST_CC := gcc
 
+# Optional targets: `make WITH_NFS=0 WITH_SSH=0` builds a binary that
+# saves to local disks only (smaller; the network code is left out too).
+WITH_NFS ?= 1
+WITH_SSH ?= 1
+WITH_NET := $(if $(filter 1,$(WITH_NFS) $(WITH_SSH)),1,0)
+
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -Wmissing-prototypes -Wstrict-prototypes
 HARDEN  := -fstack-protector-strong -fstack-clash-protection \
            -fcf-protection -D_FORTIFY_SOURCE=2
 CSTD    := -std=gnu11 -D_GNU_SOURCE -Icommon -Icollectors -Iinit \
-           -Itransports -DKDI_VERSION='"$(VERSION)"'
+           -Itransports -DKDI_VERSION='"$(VERSION)"' \
+           -DKDI_WITH_NFS=$(WITH_NFS) -DKDI_WITH_SSH=$(WITH_SSH) \
+           -DKDI_WITH_NET=$(WITH_NET)
 
 # Product binary: static against musl and the sysroot, size-optimised.
 # (-static, not -static-pie: the musl-gcc specs drop -static-pie and link
@@ -24,14 +32,20 @@ CFLAGS  := -Os -g0 $(CSTD) $(WARN) $(HARDEN) -fPIE \
            -ffunction-sections -fdata-sections -isystem $(SYSROOT)/include
 LDFLAGS := -static -Wl,--gc-sections -Wl,-z,relro,-z,now \
            -Wl,-z,noexecstack -s -L$(SYSROOT)/lib
-LIBS    := -lmount -lblkid -lnfs -lssh -lmbedcrypto -lzstd
+LIBS    := -lmount -lblkid $(if $(filter 1,$(WITH_NFS)),-lnfs) \
+           $(if $(filter 1,$(WITH_SSH)),-lssh -lmbedcrypto) -lzstd
 
 # Host build of the same code for unit tests, with sanitizers.
 HOST_CFLAGS := -O1 -g $(CSTD) $(WARN) -fsanitize=address,undefined \
                -fno-omit-frame-pointer -fno-sanitize-recover=all
 HOST_LIBS   := -lzstd -lpthread
 
-SRCS      := $(wildcard common/*.c collectors/*.c init/*.c transports/*.c)
+# The network bring-up (net_conf.c, the config's side, is always in).
+NET_SRCS  := transports/net.c transports/rtnl%.c transports/dhcp%.c
+SRCS      := $(filter-out \
+               $(if $(filter 0,$(WITH_NFS)),transports/nfs.c) \
+               $(if $(filter 0,$(WITH_NET)),$(NET_SRCS)), \
+               $(wildcard common/*.c collectors/*.c init/*.c transports/*.c))
 # What the host unit tests link: the code that needs no sysroot library
 # but zstd. PID 1, the commands and the transports are tested in QEMU.
 CORE_SRCS := $(wildcard common/*.c collectors/*.c) init/config.c \
@@ -55,7 +69,12 @@ setup-test:
 $(SYSROOT)/.done: deps/build.sh deps/versions | setup-build
 	deps/build.sh $(SYSROOT)
 
-$(BUILD)/obj/%.o: %.c $(SYSROOT)/.done
+# Objects are built again when the switches change.
+FLAGS_STAMP := $(BUILD)/obj/.with-$(WITH_NFS)$(WITH_SSH)
+$(FLAGS_STAMP):
+	@mkdir -p $(@D); rm -f $(BUILD)/obj/.with-*; touch $@
+
+$(BUILD)/obj/%.o: %.c $(SYSROOT)/.done $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -15,6 +15,7 @@ int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_check_target(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* PID 1 in the capture kernel's initrd. Never returns. */

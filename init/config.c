@@ -59,6 +59,10 @@ void config_defaults(struct kdi_config *cfg)
 	cfg->compress = DUMP_COMPRESS_ZSTD;
 	cfg->zstd_level = DUMP_ZSTD_DEFAULT;
 	cfg->tgt.device_timeout = 30;
+	cfg->tgt.io_timeout = 30;
+	cfg->tgt.retry_window = 120;
+	cfg->tgt.nfs.version = 4;
+	net_conf_defaults(&cfg->tgt.net);
 	cfg->dump_timeout = 0;
 	cfg->failure_action = ACTION_REBOOT;
 	cfg->final_action = ACTION_REBOOT;
@@ -250,6 +254,56 @@ static int set_ssh_port(struct kdi_config *cfg, const struct place *p)
 	return err;
 }
 
+static int set_nfs_version(struct kdi_config *cfg, const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, 3, 4, &v);
+
+	if (!err)
+		cfg->tgt.nfs.version = (unsigned int)v;
+	return err;
+}
+
+static int set_nfs_port(struct kdi_config *cfg, const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, 1, 65535, &v);
+
+	if (!err)
+		cfg->tgt.nfs.port = (unsigned int)v;
+	return err;
+}
+
+static int set_nfs_mount_port(struct kdi_config *cfg, const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, 1, 65535, &v);
+
+	if (!err)
+		cfg->tgt.nfs.mount_port = (unsigned int)v;
+	return err;
+}
+
+static int set_io_timeout(struct kdi_config *cfg, const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, 1, 3600, &v);
+
+	if (!err)
+		cfg->tgt.io_timeout = (unsigned int)v;
+	return err;
+}
+
+static int set_retry_window(struct kdi_config *cfg, const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, 0, 24 * 3600, &v);
+
+	if (!err)
+		cfg->tgt.retry_window = (unsigned int)v;
+	return err;
+}
+
 static int set_extra_modules(struct kdi_config *cfg, const struct place *p)
 {
 	char buf[CONFIG_LINE_MAX], *w[WORDS_MAX + 1];
@@ -428,6 +482,11 @@ static const struct setting settings[] = {
 	{"sshkey", set_sshkey},
 	{"known_hosts", set_known_hosts},
 	{"ssh_port", set_ssh_port},
+	{"nfs_version", set_nfs_version},
+	{"nfs_port", set_nfs_port},
+	{"nfs_mount_port", set_nfs_mount_port},
+	{"io_timeout", set_io_timeout},
+	{"retry_window", set_retry_window},
 	{"core_collector", config_set_collector},
 	{"extra_modules", set_extra_modules},
 	{"failure_action", set_failure_action},
@@ -466,10 +525,16 @@ int config_set(struct kdi_config *cfg, const char *key, const char *value,
 	       const char *where)
 {
 	struct place p = {where, key, value ? value : ""};
+	char why[256] = "";
+	int err;
 
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
 		if (!strcmp(key, settings[i].key))
 			return settings[i].set(cfg, &p);
+	/* The network's own directives (ip, nameserver, ...). */
+	err = net_conf_set(&cfg->tgt.net, key, p.value, why, sizeof(why));
+	if (err != -ENOENT)
+		return err ? config_bad(&p, "%s", why) : 0;
 	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
 		if (!strcmp(key, refused[i].key))
 			return config_bad(&p, "not supported: %s",

@@ -292,8 +292,18 @@ size_t config_summary(const struct kdi_config *c, char *buf, size_t size)
 	    c->tgt.type[0] ? c->tgt.type : "none",
 	    c->tgt.device[0] ? c->tgt.device : "none", c->tgt.path);
 	if (c->tgt.kind == TARGET_NFS)
-		add(buf, size, &len, " nfs_server=%s nfs_export=%s",
-		    c->tgt.nfs.server, c->tgt.nfs.export);
+		add(buf, size, &len,
+		    " nfs_server=%s nfs_export=%s nfs_version=%u nfs_port=%u "
+		    "nfs_mount_port=%u",
+		    c->tgt.nfs.server, c->tgt.nfs.export, c->tgt.nfs.version,
+		    c->tgt.nfs.port, c->tgt.nfs.mount_port);
+	if (c->tgt.kind == TARGET_NFS || c->tgt.kind == TARGET_SSH) {
+		char net[512];
+
+		net_conf_summary(&c->tgt.net, net, sizeof(net));
+		add(buf, size, &len, " %s io_timeout=%u retry_window=%u", net,
+		    c->tgt.io_timeout, c->tgt.retry_window);
+	}
 	if (c->tgt.kind == TARGET_SSH)
 		add(buf, size, &len,
 		    " ssh_user=%s ssh_host=%s ssh_port=%u sshkey=%s "

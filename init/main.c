@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	 "status                     is a crash kernel loaded"},
 	{"check-config", cmd_check_config,
 	 "check-config FILE          validate a kdumpinit.conf"},
+	{"check-target", cmd_check_target,
+	 "check-target FILE          write and remove a test file on its target"},
 	{"version", cmd_version, "version                    print versions"},
 };
 

@@ -121,7 +121,12 @@ static bool worker_wait(pid_t worker, const struct kdi_config *cfg)
 
 	if (!dump_limit || dump_limit > WATCHDOG_CAP_S)
 		dump_limit = WATCHDOG_CAP_S;
-	watchdog_arm(&w, cfg->tgt.device_timeout + WATCHDOG_SETUP_S, false);
+	/* The network's timeouts only count for a network target, but
+	 * a few minutes more before a reboot cost nothing here. */
+	watchdog_arm(&w,
+		     cfg->tgt.device_timeout + cfg->tgt.net.timeout +
+			     cfg->tgt.retry_window + WATCHDOG_SETUP_S,
+		     false);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);

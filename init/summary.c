@@ -67,6 +67,8 @@ size_t summary_format(const struct capture *cap, char *buf, size_t size)
 	put(&o, "kernel release: %s\n", cap->release);
 	put(&o, "panic: %s\n", cap->panic[0] ? cap->panic : "(not found)");
 	put(&o, "crash time: %s\n", when);
+	if (cap->target[0])
+		put(&o, "target: %s\n", cap->target);
 	put(&o, "dump level: %d\n", cap->opts.level);
 	put(&o, "format: %s\n", format_name(&cap->opts));
 	put(&o, "pages: %llu dumped of %llu present\n",

@@ -6,6 +6,7 @@
 #ifndef KDI_SUMMARY_H
 #define KDI_SUMMARY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -19,7 +20,8 @@ struct capture {
 	char dmesg_why[160]; /* why the kernel log is missing, or "" */
 	struct dump_opts opts;
 	struct dump_result res;
-	char dump_why[160]; /* why the dump is incomplete, or "" */
+	char dump_why[160];	     /* why the dump is incomplete, or "" */
+	char target[PATH_MAX + 600]; /* where it went, over which network */
 };
 
 /* Remember the last panic-looking line of the kernel log @log. */

@@ -10,9 +10,11 @@
 #include <blkid/blkid.h>
 #include <kdi_deps.h>
 #include <libmount/libmount.h>
+#include <zstd.h>
+#if KDI_WITH_SSH
 #include <libssh/libssh.h>
 #include <mbedtls/version.h>
-#include <zstd.h>
+#endif
 
 #include "commands.h"
 #include "util.h"
@@ -26,8 +28,6 @@ static void version_line(const char *lib, const char *runtime,
 
 int cmd_version(int argc, char **argv)
 {
-	/* mbedtls_version_get_string() wants at least 9 bytes. */
-	char mbedtls[16];
 	const char *mount;
 	const char *blkid;
 	const char *blkid_date;
@@ -39,15 +39,22 @@ int cmd_version(int argc, char **argv)
 	}
 	mnt_get_library_version(&mount);
 	blkid_get_library_version(&blkid, &blkid_date);
-	mbedtls_version_get_string(mbedtls);
 
 	printf("kdumpinit %s\n", KDI_VERSION);
 	version_line("zstd", ZSTD_versionString(), "libzstd", KDI_DEB_LIBZSTD);
 	version_line("libmount", mount, "util-linux", KDI_DEB_UTIL_LINUX);
 	version_line("libblkid", blkid, "util-linux", KDI_DEB_UTIL_LINUX);
+#if KDI_WITH_SSH
+	/* mbedtls_version_get_string() wants at least 9 bytes. */
+	char mbedtls[16];
+
+	mbedtls_version_get_string(mbedtls);
 	version_line("libssh", ssh_version(0), "libssh", KDI_DEB_LIBSSH);
 	version_line("mbedtls", mbedtls, "mbedtls", KDI_DEB_MBEDTLS);
+#endif
+#if KDI_WITH_NFS
 	/* libnfs has no call that reports its version. */
 	version_line("libnfs", "-", "libnfs", KDI_DEB_LIBNFS);
+#endif
 	return fflush(stdout) ? EXIT_SYSTEM : 0;
 }

@@ -261,10 +261,28 @@ static void watchdog_notify(void)
 		kill(1, SIGUSR1);
 }
 
+/* "nfs srv:/export/var/crash/dir, eth0 10.0.2.15/24 (DHCP from ...)" */
+static void target_note(struct capture *cap, const struct target *t,
+			const struct net_state *net)
+{
+	char addr[64] = "";
+
+	if (!net->ifname[0]) {
+		snprintf(cap->target, sizeof(cap->target), "%s %s/%s",
+			 t->conf->type, t->where, t->dir);
+		return;
+	}
+	net_addr_str(&net->addr, addr, sizeof(addr));
+	snprintf(cap->target, sizeof(cap->target), "%s %s/%s, %s %s/%u (%s)",
+		 t->conf->type, t->where, t->dir, net->ifname, addr,
+		 net->prefix, net->how);
+}
+
 int worker_main(const struct kdi_config *cfg, int cfg_err)
 {
 	struct capture cap = {.start = progress_now()};
-	struct target t;
+	struct net_state net;
+	struct target t = {0};
 	struct vmcore vc;
 	int err;
 
@@ -275,6 +293,9 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 		msg("the configuration has errors (above): capturing with the "
 		    "values that could be read");
 	modules_load(MODULES_ORDER);
+	err = target_prepare(&cfg->tgt, &net);
+	if (err)
+		goto err_close_target;
 	err = target_open(&t, &cfg->tgt);
 	if (err)
 		goto err_close_target;
@@ -285,6 +306,7 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 	err = dumpdir_create(&t, &vc, cfg, &cap);
 	if (err)
 		goto err_close_vmcore;
+	target_note(&cap, &t, &net);
 	dmesg_save(&t, &vc, &cap);
 	dump_opts_set(&cap.opts, cfg);
 	/* A first summary, replaced when the dump ends: if the disk fills

@@ -202,6 +202,35 @@ static int local_commit(struct target *t, const char *from, const char *to)
 	return 0;
 }
 
+static int local_remove(struct target *t, const char *name)
+{
+	struct local *l = t->priv;
+	int err = name ? unlinkat(l->dirfd, name, 0)
+		       : unlinkat(l->pathfd, t->dir, AT_REMOVEDIR);
+
+	if (err) {
+		err = -errno;
+		msg("cannot remove %s/%s%s%s: %s", t->where, t->dir,
+		    name ? "/" : "", name ? name : "", strerror(-err));
+	}
+	return err;
+}
+
+static int local_space(struct target *t, uint64_t *avail, uint64_t *total)
+{
+	struct local *l = t->priv;
+	struct statfs sf;
+
+	if (fstatfs(l->pathfd, &sf)) {
+		msg("cannot read the free space of %s: %s", t->where,
+		    strerror(errno));
+		return -errno;
+	}
+	*avail = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize;
+	*total = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
+	return 0;
+}
+
 static int local_close(struct target *t)
 {
 	struct local *l = t->priv;
@@ -239,5 +268,7 @@ const struct transport transport_local = {
 	.create = local_create,
 	.finish = local_finish,
 	.commit = local_commit,
+	.remove = local_remove,
+	.space = local_space,
 	.close = local_close,
 };

@@ -8,13 +8,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
 extern const struct transport transport_local;
+extern const struct transport transport_nfs;
 
+/* A vendor who wants a smaller binary builds without the network
+ * targets (make WITH_NFS=0 WITH_SSH=0). */
 static const struct transport *const transports[] = {
 	&transport_local,
+#if KDI_WITH_NFS
+	&transport_nfs,
+#endif
 };
 
 const struct transport *transport_find(const char *type)
@@ -41,6 +48,20 @@ int target_open(struct target *t, const struct target_conf *conf)
 		return -EPROTONOSUPPORT;
 	}
 	return t->tp->open(t);
+}
+
+int target_prepare(const struct target_conf *conf, struct net_state *st)
+{
+	const struct transport *tp = transport_find(conf->type);
+
+	memset(st, 0, sizeof(*st));
+	if (!tp || !tp->network)
+		return 0;
+#if KDI_WITH_NET
+	return net_up(&conf->net, st);
+#else
+	return -EPROTONOSUPPORT;
+#endif
 }
 
 int target_mkdir(struct target *t, const char *base)
@@ -92,4 +113,54 @@ int target_close(struct target *t)
 	if (!t->tp)
 		return 0;
 	return t->tp->close(t);
+}
+
+/* Write @len bytes of a pattern, in 1 MiB pieces, and make them durable. */
+static int check_fill(struct sink *out, void *arg)
+{
+	static char buf[1 << 20];
+	size_t len = *(size_t *)arg;
+	int err = 0;
+
+	memset(buf, 0x5a, sizeof(buf));
+	for (size_t off = 0; !err && off < len; off += sizeof(buf))
+		err = sink_pwrite(out, buf, sizeof(buf), off);
+	return err ? err : sink_sync(out);
+}
+
+int target_check(const struct target_conf *conf)
+{
+	size_t len = 4u << 20;
+	uint64_t avail, total;
+	struct target t;
+	char dir[64];
+	int err, cerr;
+
+	err = target_open(&t, conf);
+	if (err)
+		goto out_close;
+	printf("%s: open, path %s present\n", t.where, conf->path);
+	snprintf(dir, sizeof(dir), ".kdumpinit-check-%ld", (long)getpid());
+	err = target_mkdir(&t, dir);
+	if (err)
+		goto out_close;
+	err = target_save(&t, "test", check_fill, &len);
+	cerr = t.tp->remove(&t, err ? "test-incomplete" : "test");
+	if (!cerr)
+		cerr = t.tp->remove(&t, NULL);
+	if (err)
+		goto out_close;
+	printf("%s: wrote, synced and renamed a %zu MiB file in %s, removed "
+	       "it\n",
+	       t.where, len >> 20, t.dir);
+	err = cerr;
+	if (err)
+		goto out_close;
+	err = t.tp->space(&t, &avail, &total);
+	if (!err)
+		printf("%s: %.1f GiB free of %.1f GiB\n", t.where,
+		       (double)avail / (1u << 30), (double)total / (1u << 30));
+out_close:
+	cerr = target_close(&t);
+	return err ? err : cerr;
 }

@@ -30,7 +30,9 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "net.h"
 #include "sink.h"
 
 struct transport;
@@ -46,9 +48,19 @@ struct target_conf {
 
 	unsigned int device_timeout; /* local: seconds; default 30 */
 
+	/* Network targets: how to bring the network up in the capture
+	 * kernel, how long one operation may take, and how long a server
+	 * that went away is tried again before the file stays -incomplete. */
+	struct net_conf net;
+	unsigned int io_timeout;   /* seconds; default 30 */
+	unsigned int retry_window; /* seconds; default 120 */
+
 	struct {
 		char server[256]; /* a name or an address, without [] */
 		char export[256];
+		unsigned int version;	 /* 4 (default) or 3 */
+		unsigned int port;	 /* 0: 2049 (v4), the portmapper (v3) */
+		unsigned int mount_port; /* v3; 0: the portmapper */
 	} nfs;
 
 	struct {
@@ -76,6 +88,9 @@ struct transport {
 	/* Its files take positioned writes (sink.positioned); false: the
 	 * dump is saved as vmcore.flat, in the flattened format. */
 	bool positioned;
+	/* The target is reached over the network: the capture brings it up
+	 * first (net_up()). */
+	bool network;
 	/* Bring the target up. @return 0 or -errno, with a message. */
 	int (*open)(struct target *t);
 	/* Create directory @name (mode 0700) under the configured path and
@@ -92,12 +107,27 @@ struct transport {
 	/* Rename @from to @to in the dump directory, durably.
 	 * @return 0 or -errno, with a message. */
 	int (*commit)(struct target *t, const char *from, const char *to);
+	/* Remove file @name from the dump directory, or the (empty) dump
+	 * directory itself when @name is NULL. @return 0 or -errno, with a
+	 * message. */
+	int (*remove)(struct target *t, const char *name);
+	/* Free and total bytes under the path. @return 0 or -errno, with a
+	 * message. */
+	int (*space)(struct target *t, uint64_t *avail, uint64_t *total);
 	/* Release everything: unmount, disconnect. @return 0 or -errno. */
 	int (*close)(struct target *t);
 };
 
 /* The transport serving target type @type, or NULL. */
 const struct transport *transport_find(const char *type);
+
+/*
+ * In the capture kernel, before target_open(): bring up what the target
+ * needs beneath it (the network for nfs and ssh; nothing for a local
+ * disk, whose open waits for its device). @st gets what was set up.
+ * @return 0 or -errno, with a message.
+ */
+int target_prepare(const struct target_conf *conf, struct net_state *st);
 
 /* Bring up target @conf. @return 0 or -errno, with a message. */
 int target_open(struct target *t, const struct target_conf *conf);
@@ -116,6 +146,14 @@ int target_mkdir(struct target *t, const char *base);
  */
 int target_save(struct target *t, const char *name,
 		int (*fill)(struct sink *out, void *arg), void *arg);
+
+/*
+ * Whether the target works, before any crash, from the running system:
+ * open it (creating the path), create a test directory, write, sync and
+ * rename a test file there, remove both, and print the free space.
+ * @return 0 or the first -errno (each failure with a message).
+ */
+int target_check(const struct target_conf *conf);
 
 /* @return 0 or -errno. */
 int target_close(struct target *t);

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An NFS export as the target, spoken to by libnfs in userspace: no
+ * sunrpc or nfs module, no mount, and so nothing a dead server can hang
+ * in the kernel. Every call has io_timeout; a server that goes away is
+ * retried for retry_window, after which the call fails and the file
+ * stays -incomplete with what arrived.
+ *
+ * A reconnect is a new context, a new mount and the open file opened
+ * again by name: positioned writes make "continue where it stopped" the
+ * same as "retry the write that failed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/time.h> /* before libnfs.h, which needs struct timeval */
+#include <time.h>
+#include <unistd.h>
+
+#include <nfsc/libnfs.h>
+
+#include "progress.h"
+#include "transport.h"
+#include "util.h"
+
+/* libnfs's version numbers (NFS_V3, NFS_V4 are in its raw headers). */
+#define KDI_NFS_V3 3
+#define KDI_NFS_V4 4
+
+struct nfs {
+	struct nfs_context *ctx;
+	struct nfsfh *fh;
+	char file[PATH_MAX]; /* the open file, to open it again */
+	char dir[PATH_MAX];  /* the dump directory, from the export's root */
+	uint64_t wmax;	     /* the server's largest WRITE */
+	struct target *t;
+};
+
+/* Errors that a new connection does not cure. */
+static bool nfs_err_final(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+	case -EDQUOT:
+	case -EROFS:
+	case -EACCES:
+	case -EPERM:
+	case -EFBIG:
+	case -EEXIST:
+	case -ENOENT:
+	case -ENOTDIR:
+	case -ENAMETOOLONG:
+	case -EINVAL:
+	case -ENOMEM:
+		return true;
+	}
+	return false;
+}
+
+/* What the user can do about @err on path @what. */
+static void nfs_explain(struct nfs *n, const char *op, const char *what,
+			int err)
+{
+	const struct target_conf *c = n->t->conf;
+	const char *hint = "";
+
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		hint = " (root is squashed on this export? export it with "
+		       "no_root_squash for this client, or make the "
+		       "directory writable for the squashed user)";
+		break;
+	case -EROFS:
+		hint = " (the export is read-only: export it rw)";
+		break;
+	case -ENOSPC:
+	case -EDQUOT:
+		hint = " (the server's filesystem is full)";
+		break;
+	}
+	msg("nfs %s:%s: cannot %s %s: %s%s%s%s", c->nfs.server, c->nfs.export,
+	    op, what, strerror(-err), hint,
+	    n->ctx && nfs_get_error(n->ctx)[0] ? ": " : "",
+	    n->ctx ? nfs_get_error(n->ctx) : "");
+}
+
+static void nfs_drop(struct nfs *n)
+{
+	if (!n->ctx)
+		return;
+	/* After a failure the server may not answer: close nothing on
+	 * the wire, drop the socket. */
+	nfs_destroy_context(n->ctx);
+	n->ctx = NULL;
+	n->fh = NULL;
+}
+
+/* Set ports and options that libnfs takes only in a URL. */
+static int nfs_ports(struct nfs *n)
+{
+	const struct target_conf *c = n->t->conf;
+	struct nfs_url *u;
+	char url[96];
+
+	snprintf(url, sizeof(url), "nfs://h/?nfsport=%u&mountport=%u",
+		 c->nfs.port ? c->nfs.port : 2049, c->nfs.mount_port);
+	if (c->nfs.version == 4 || !c->nfs.mount_port)
+		snprintf(url, sizeof(url), "nfs://h/?nfsport=%u",
+			 c->nfs.port ? c->nfs.port : 2049);
+	if (c->nfs.version == 3 && !c->nfs.port)
+		return 0; /* the portmapper says */
+	u = nfs_parse_url_incomplete(n->ctx, url);
+	if (!u)
+		return -EINVAL;
+	nfs_destroy_url(u);
+	return 0;
+}
+
+/* One connection and mount. @return 0 or -errno (no message). */
+static int nfs_connect(struct nfs *n)
+{
+	const struct target_conf *c = n->t->conf;
+	int err;
+
+	n->ctx = nfs_init_context();
+	if (!n->ctx)
+		return -ENOMEM;
+	nfs_set_timeout(n->ctx, (int)c->io_timeout * 1000);
+	/* We reconnect ourselves, within retry_window. */
+	nfs_set_autoreconnect(n->ctx, 0);
+	/* A silent server: give up connecting after ~7 s of SYNs. */
+	nfs_set_tcp_syncnt(n->ctx, 2);
+	nfs_set_uid(n->ctx, 0);
+	nfs_set_gid(n->ctx, 0);
+	nfs_set_dircache(n->ctx, 0);
+	err = nfs_set_version(n->ctx,
+			      c->nfs.version == 3 ? KDI_NFS_V3 : KDI_NFS_V4);
+	if (!err)
+		err = nfs_ports(n);
+	if (!err)
+		err = nfs_mount(n->ctx, c->nfs.server, c->nfs.export);
+	if (!err) {
+		n->wmax = nfs_get_writemax(n->ctx);
+		if (!n->wmax || n->wmax > (1u << 20))
+			n->wmax = 1u << 20;
+	}
+	return err;
+}
+
+/*
+ * Drop the connection and make a new one, again and again until
+ * retry_window has passed since @since. @return 0 or the last -errno.
+ */
+static int nfs_reconnect(struct nfs *n, double since, int err)
+{
+	const struct target_conf *c = n->t->conf;
+	unsigned int pause = 1;
+	double left;
+	int tries = 0;
+
+	while (progress_now() - since < c->retry_window) {
+		nfs_drop(n);
+		if (tries++ == 0)
+			msg("nfs %s:%s (port %u): %s: the server does not "
+			    "answer or the connection was lost; trying again "
+			    "for up to %u s (retry_window)",
+			    c->nfs.server, c->nfs.export,
+			    c->nfs.port ? c->nfs.port : 2049, strerror(-err),
+			    c->retry_window);
+		err = nfs_connect(n);
+		if (!err && n->file[0])
+			err = nfs_open(n->ctx, n->file, O_WRONLY, &n->fh);
+		if (!err) {
+			msg("nfs %s:%s: reconnected", c->nfs.server,
+			    c->nfs.export);
+			return 0;
+		}
+		if (nfs_err_final(err) && err != -ENOENT)
+			return err;
+		left = c->retry_window - (progress_now() - since);
+		if (left > 0)
+			usleep((useconds_t)((left < pause ? left : pause) *
+					    1e6));
+		pause = pause < 8 ? pause * 2 : 8;
+	}
+	return err;
+}
+
+/* @a/@b into @out. @return 0, or -ENAMETOOLONG. */
+static int path_join(char *out, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(out, size, "%s/%s", a, b);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir -p @path (0700 for what is created), from the export's root. */
+static int nfs_mkpath(struct nfs *n, const char *path)
+{
+	char buf[PATH_MAX], *p = buf;
+	int err;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	while (*p) {
+		char *slash = strchr(p + 1, '/');
+
+		if (slash)
+			*slash = 0;
+		if (p != buf || buf[0]) {
+			err = nfs_mkdir2(n->ctx, buf, 0700);
+			if (err && err != -EEXIST) {
+				nfs_explain(n, "create", buf, err);
+				return err;
+			}
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+		p = slash;
+	}
+	return 0;
+}
+
+static int nfs_t_open(struct target *t)
+{
+	const struct target_conf *c = t->conf;
+	struct nfs *n = calloc(1, sizeof(*n));
+	int err;
+
+	if (!n)
+		return -ENOMEM;
+	n->t = t;
+	t->priv = n;
+	snprintf(t->where, sizeof(t->where), "%s:%s%s", c->nfs.server,
+		 c->nfs.export, c->path);
+	err = nfs_connect(n);
+	if (err && !nfs_err_final(err))
+		err = nfs_reconnect(n, progress_now(), err);
+	if (err) {
+		nfs_explain(n, "mount", c->nfs.export,
+			    err == -ENOENT ? -ENOENT : err);
+		if (err == -ENOENT)
+			msg("nfs %s: no export %s there (check the server's "
+			    "exports and the nfs line)",
+			    c->nfs.server, c->nfs.export);
+		return err;
+	}
+	err = nfs_mkpath(n, c->path);
+	if (err)
+		return err;
+	msg("nfs %s:%s: mounted (NFSv%d) for the dump", c->nfs.server,
+	    c->nfs.export, nfs_get_version(n->ctx));
+	return 0;
+}
+
+static int nfs_t_mkdir(struct target *t, char *name)
+{
+	struct nfs *n = t->priv;
+	char path[PATH_MAX];
+	int err;
+
+	err = path_join(path, sizeof(path), t->conf->path, name);
+	if (!err)
+		err = nfs_mkdir2(n->ctx, path, 0700);
+	if (err == -EEXIST)
+		return err;
+	/* The server may apply its own umask or inheritance: say it. */
+	if (!err)
+		err = nfs_chmod(n->ctx, path, 0700);
+	if (err) {
+		nfs_explain(n, "create", path, err);
+		return err;
+	}
+	snprintf(n->dir, sizeof(n->dir), "%s", path);
+	return 0;
+}
+
+static int nfs_sink_pwrite(struct sink *s, const void *buf, size_t len,
+			   uint64_t off)
+{
+	struct nfs *n = s->ctx;
+	double since = 0;
+	int rc;
+
+	while (len) {
+		size_t chunk = len < n->wmax ? len : (size_t)n->wmax;
+
+		rc = n->fh ? nfs_pwrite(n->ctx, n->fh, off, chunk, buf) : -EIO;
+		if (rc > 0) {
+			buf = (const char *)buf + rc;
+			len -= (size_t)rc;
+			off += (uint64_t)rc;
+			since = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = -ENOSPC; /* no progress: as write_all() */
+		if (nfs_err_final(rc)) {
+			nfs_explain(n, "write", n->file, rc);
+			return rc;
+		}
+		if (!since)
+			since = progress_now();
+		rc = nfs_reconnect(n, since, rc);
+		if (rc) {
+			nfs_explain(n, "write", n->file, rc);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int nfs_sink_sync(struct sink *s)
+{
+	struct nfs *n = s->ctx;
+	double since = progress_now();
+	int err;
+
+	for (;;) {
+		err = n->fh ? nfs_fsync(n->ctx, n->fh) : -EIO;
+		if (!err || nfs_err_final(err))
+			break;
+		err = nfs_reconnect(n, since, err);
+		if (err)
+			break;
+	}
+	if (err)
+		nfs_explain(n, "commit to stable storage", n->file, err);
+	return err;
+}
+
+static int nfs_t_create(struct target *t, const char *name, struct sink *out)
+{
+	struct nfs *n = t->priv;
+	int err;
+
+	err = path_join(n->file, sizeof(n->file), n->dir, name);
+	if (!err)
+		err = nfs_create(n->ctx, n->file, O_WRONLY | O_EXCL, 0600,
+				 &n->fh);
+	/* An exclusive create in NFSv4 sets no attributes: set the mode
+	 * before a byte is written. */
+	if (!err)
+		err = nfs_fchmod(n->ctx, n->fh, 0600);
+	if (err) {
+		nfs_explain(n, "create", n->file, err);
+		n->file[0] = 0;
+		return err;
+	}
+	out->pwrite = nfs_sink_pwrite;
+	out->sync = nfs_sink_sync;
+	out->ctx = n;
+	out->positioned = true;
+	return 0;
+}
+
+static int nfs_t_finish(struct target *t, struct sink *out)
+{
+	struct nfs *n = t->priv;
+	int err = nfs_sink_sync(out);
+
+	if (n->fh && n->ctx && nfs_close(n->ctx, n->fh) && !err)
+		err = -EIO;
+	n->fh = NULL;
+	n->file[0] = 0;
+	return err;
+}
+
+static int nfs_t_commit(struct target *t, const char *from, const char *to)
+{
+	struct nfs *n = t->priv;
+	char a[PATH_MAX], b[PATH_MAX];
+	double since = progress_now();
+	int err;
+
+	err = path_join(a, sizeof(a), n->dir, from);
+	if (!err)
+		err = path_join(b, sizeof(b), n->dir, to);
+	/* NFS commits a rename to stable storage before it answers. */
+	while (!err) {
+		err = n->ctx ? nfs_rename(n->ctx, a, b) : -EIO;
+		if (!err || nfs_err_final(err))
+			break;
+		err = nfs_reconnect(n, since, err);
+		if (err)
+			break;
+	}
+	if (err)
+		nfs_explain(n, "rename", a, err);
+	return err;
+}
+
+static int nfs_t_remove(struct target *t, const char *name)
+{
+	struct nfs *n = t->priv;
+	char path[PATH_MAX];
+	int err;
+
+	if (name) {
+		err = path_join(path, sizeof(path), n->dir, name);
+		if (!err)
+			err = nfs_unlink(n->ctx, path);
+	} else {
+		snprintf(path, sizeof(path), "%s", n->dir);
+		err = nfs_rmdir(n->ctx, path);
+	}
+	if (err)
+		nfs_explain(n, "remove", path, err);
+	return err;
+}
+
+static int nfs_t_space(struct target *t, uint64_t *avail, uint64_t *total)
+{
+	struct nfs *n = t->priv;
+	struct statvfs sv;
+	int err = nfs_statvfs(n->ctx, t->conf->path, &sv);
+
+	if (err) {
+		nfs_explain(n, "read the free space of", t->conf->path, err);
+		return err;
+	}
+	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	*total = (uint64_t)sv.f_blocks * sv.f_frsize;
+	return 0;
+}
+
+static int nfs_t_close(struct target *t)
+{
+	struct nfs *n = t->priv;
+
+	if (!n)
+		return 0;
+	if (n->ctx && !n->fh)
+		nfs_umount(n->ctx);
+	nfs_drop(n);
+	free(n);
+	t->priv = NULL;
+	return 0;
+}
+
+static const char *const nfs_types[] = {"nfs", NULL};
+
+const struct transport transport_nfs = {
+	.name = "nfs",
+	.types = nfs_types,
+	.positioned = true,
+	.network = true,
+	.open = nfs_t_open,
+	.mkdir = nfs_t_mkdir,
+	.create = nfs_t_create,
+	.finish = nfs_t_finish,
+	.commit = nfs_t_commit,
+	.remove = nfs_t_remove,
+	.space = nfs_t_space,
+	.close = nfs_t_close,
+};
