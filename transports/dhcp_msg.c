@@ -172,7 +172,6 @@ struct walk {
 	struct dhcp_reply *r;
 	unsigned char seen[32]; /* options met so far, one bit each */
 	int overload;		/* option 52: 1 file, 2 sname, 3 both */
-	bool in_file_or_sname;	/* where option 52 may not be */
 	char *why;
 	size_t whysize;
 };
@@ -240,11 +239,11 @@ static int opt_take(struct walk *w, unsigned int code, const unsigned char *p,
 		r->type = (enum dhcp_type)p[0];
 		break;
 	case OPT_OVERLOAD:
-		if (w->in_file_or_sname || p[0] < 1 || p[0] > 3)
+		/* Only in the options field: a second one is a repeat. */
+		if (p[0] < 1 || p[0] > 3)
 			return fail(w->why, w->whysize,
-				    "option 52 (overload) is %u%s", p[0],
-				    w->in_file_or_sname ? " in file or sname"
-							: ", want 1..3");
+				    "option 52 (overload) is %u, want 1..3",
+				    p[0]);
 		w->overload = p[0];
 		break;
 	case OPT_MASK:
@@ -354,7 +353,6 @@ int dhcp_parse(const unsigned char *buf, size_t len, uint32_t xid,
 		err = opt_area(&w, buf + DHCP_OPTIONS_OFF,
 			       len - DHCP_OPTIONS_OFF, "options");
 	/* RFC 3396 order: options, then file, then sname. */
-	w.in_file_or_sname = true;
 	if (!err && (w.overload & 1))
 		err = opt_area(&w, buf + OFF_FILE, OFF_COOKIE - OFF_FILE,
 			       "file");

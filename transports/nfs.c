@@ -36,6 +36,7 @@ struct nfs {
 	char file[PATH_MAX]; /* the open file, to open it again */
 	char dir[PATH_MAX];  /* the dump directory, from the export's root */
 	uint64_t wmax;	     /* the server's largest WRITE */
+	bool gone; /* retry_window ran out: fail at once from now on */
 	struct target *t;
 };
 
@@ -162,6 +163,8 @@ static int nfs_reconnect(struct nfs *n, double since, int err)
 	double left;
 	int tries = 0;
 
+	if (n->gone)
+		return -EIO;
 	while (progress_now() - since < c->retry_window) {
 		nfs_drop(n);
 		if (tries++ == 0)
@@ -187,7 +190,21 @@ static int nfs_reconnect(struct nfs *n, double since, int err)
 					    1e6));
 		pause = pause < 8 ? pause * 2 : 8;
 	}
+	nfs_drop(n);
+	n->gone = true;
+	msg("nfs %s:%s: no answer for %u s: giving up", c->nfs.server,
+	    c->nfs.export, c->retry_window);
 	return err;
+}
+
+/* A connection for the next call, or why there is none. */
+static int nfs_ready(struct nfs *n)
+{
+	if (n->ctx)
+		return 0;
+	if (n->gone)
+		return -EIO;
+	return nfs_reconnect(n, progress_now(), -EIO);
 }
 
 /* @a/@b into @out. @return 0, or -ENAMETOOLONG. */
@@ -265,6 +282,8 @@ static int nfs_t_mkdir(struct target *t, char *name)
 
 	err = path_join(path, sizeof(path), t->conf->path, name);
 	if (!err)
+		err = nfs_ready(n);
+	if (!err)
 		err = nfs_mkdir2(n->ctx, path, 0700);
 	if (err == -EEXIST)
 		return err;
@@ -289,7 +308,9 @@ static int nfs_sink_pwrite(struct sink *s, const void *buf, size_t len,
 	while (len) {
 		size_t chunk = len < n->wmax ? len : (size_t)n->wmax;
 
-		rc = n->fh ? nfs_pwrite(n->ctx, n->fh, off, chunk, buf) : -EIO;
+		rc = n->ctx && n->fh
+			     ? nfs_pwrite(n->ctx, n->fh, off, chunk, buf)
+			     : -EIO;
 		if (rc > 0) {
 			buf = (const char *)buf + rc;
 			len -= (size_t)rc;
@@ -321,7 +342,7 @@ static int nfs_sink_sync(struct sink *s)
 	int err;
 
 	for (;;) {
-		err = n->fh ? nfs_fsync(n->ctx, n->fh) : -EIO;
+		err = n->ctx && n->fh ? nfs_fsync(n->ctx, n->fh) : -EIO;
 		if (!err || nfs_err_final(err))
 			break;
 		err = nfs_reconnect(n, since, err);
@@ -339,6 +360,8 @@ static int nfs_t_create(struct target *t, const char *name, struct sink *out)
 	int err;
 
 	err = path_join(n->file, sizeof(n->file), n->dir, name);
+	if (!err)
+		err = nfs_ready(n);
 	if (!err)
 		err = nfs_create(n->ctx, n->file, O_WRONLY | O_EXCL, 0600,
 				 &n->fh);
@@ -400,12 +423,13 @@ static int nfs_t_remove(struct target *t, const char *name)
 	char path[PATH_MAX];
 	int err;
 
-	if (name) {
+	snprintf(path, sizeof(path), "%s", n->dir);
+	err = nfs_ready(n);
+	if (!err && name) {
 		err = path_join(path, sizeof(path), n->dir, name);
 		if (!err)
 			err = nfs_unlink(n->ctx, path);
-	} else {
-		snprintf(path, sizeof(path), "%s", n->dir);
+	} else if (!err) {
 		err = nfs_rmdir(n->ctx, path);
 	}
 	if (err)
@@ -417,8 +441,10 @@ static int nfs_t_space(struct target *t, uint64_t *avail, uint64_t *total)
 {
 	struct nfs *n = t->priv;
 	struct statvfs sv;
-	int err = nfs_statvfs(n->ctx, t->conf->path, &sv);
+	int err = nfs_ready(n);
 
+	if (!err)
+		err = nfs_statvfs(n->ctx, t->conf->path, &sv);
 	if (err) {
 		nfs_explain(n, "read the free space of", t->conf->path, err);
 		return err;
