@@ -90,6 +90,13 @@ static int link_raise(struct up *u, const struct rtnl_link *l)
 	return err;
 }
 
+static const char *link_state(const struct rtnl_link *l)
+{
+	if (!(l->flags & IFF_UP))
+		return " down";
+	return carrier(l) ? "" : " no carrier";
+}
+
 /* "eth0 52:54:00:12:34:56, eth1 ..." for the message when none fits. */
 static void links_seen(const struct rtnl_link *l, int n, char *buf, size_t size)
 {
@@ -105,7 +112,7 @@ static void links_seen(const struct rtnl_link *l, int n, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s %s%s",
 					len ? ", " : "", l[i].name,
 					l[i].has_mac ? mac : "(no MAC)",
-					carrier(&l[i]) ? "" : " no carrier");
+					link_state(&l[i]));
 	}
 }
 
@@ -113,22 +120,23 @@ static int link_missing(struct up *u, const struct rtnl_link *l, int n,
 			bool candidate)
 {
 	const struct net_conf *nc = u->nc;
-	char seen[256], mac[18];
+	char seen[256], mac[18], what[48];
 
 	links_seen(l, n, seen, sizeof(seen));
-	mac_str(nc->mac, mac, sizeof(mac));
 	if (candidate) {
 		msg("no carrier on any ethernet interface after %u s (seen: %s)",
 		    elapsed_s(u), seen);
 		return -ETIMEDOUT;
 	}
-	msg("no network interface%s%s%s%s after %u s (seen: %s)",
-	    nc->ifname[0] ? " " : "", nc->ifname,
-	    nc->has_mac ? " with MAC " : "",
-	    nc->has_mac	    ? mac
-	    : nc->ifname[0] ? ""
-			    : " of ethernet type",
-	    elapsed_s(u), seen);
+	mac_str(nc->mac, mac, sizeof(mac));
+	if (nc->has_mac)
+		snprintf(what, sizeof(what), "%s%swith MAC %s", nc->ifname,
+			 nc->ifname[0] ? " " : "", mac);
+	else
+		snprintf(what, sizeof(what), "%s",
+			 nc->ifname[0] ? nc->ifname : "of ethernet type");
+	msg("no network interface %s after %u s (seen: %s)", what, elapsed_s(u),
+	    seen);
 	return -ENODEV;
 }
 
@@ -225,11 +233,15 @@ static int addr_dhcp(struct up *u, const struct rtnl_link *l,
 	return 0;
 }
 
-/* Is @gw inside @st's subnet? (Else the route needs onlink.) */
+/* Is @gw reachable without onlink: inside @st's subnet, or an IPv6
+ * link-local address? */
 static bool gw_in_subnet(const struct net_state *st)
 {
 	unsigned int bytes = st->prefix / 8, rest = st->prefix % 8;
 
+	if (st->gw.family == AF_INET6 && st->gw.a[0] == 0xfe &&
+	    (st->gw.a[1] & 0xc0) == 0x80)
+		return true;
 	if (memcmp(st->gw.a, st->addr.a, bytes))
 		return false;
 	return !rest || !((st->gw.a[bytes] ^ st->addr.a[bytes]) &
@@ -268,6 +280,10 @@ static int resolv_write(const struct up *u, const struct net_state *st)
 	unsigned int i;
 	int fd, err;
 
+	if (strlen(path) + sizeof("-incomplete") > sizeof(tmp)) {
+		msg("cannot write %s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
 	snprintf(tmp, sizeof(tmp), "%s-incomplete", path);
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');

@@ -164,17 +164,6 @@ int rtnl_links(struct rtnl *r, struct rtnl_link *out, int max)
 	return transact(r, &q, out, max);
 }
 
-int rtnl_link_get(struct rtnl *r, int index, struct rtnl_link *out)
-{
-	struct req q;
-	int n;
-
-	req_init(r, &q, RTM_GETLINK, NLM_F_ACK, sizeof(q.ifi));
-	q.ifi.ifi_index = index;
-	n = transact(r, &q, out, 1);
-	return n < 0 ? n : n == 1 ? 0 : -ENODEV;
-}
-
 int rtnl_link_set_up(struct rtnl *r, int index, bool up)
 {
 	struct req q;

@@ -36,9 +36,6 @@ void rtnl_close(struct rtnl *r);
 /* Every link, up to @max (RTM_GETLINK dump). @return the count or -errno. */
 int rtnl_links(struct rtnl *r, struct rtnl_link *out, int max);
 
-/* Link @index now. @return 0 or -errno (-ENODEV when it is gone). */
-int rtnl_link_get(struct rtnl *r, int index, struct rtnl_link *out);
-
 /* Set IFF_UP on @index, or clear it. @return 0 or -errno. */
 int rtnl_link_set_up(struct rtnl *r, int index, bool up);
 
