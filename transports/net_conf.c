@@ -498,22 +498,23 @@ size_t net_conf_summary(const struct net_conf *nc, char *buf, size_t size)
 		buf[0] = 0;
 	put(buf, size, &len, "net=%s",
 	    nc->method == NET_DHCP ? "dhcp" : "static");
-	put(buf, size, &len, " iface=%s", nc->ifname[0] ? nc->ifname : "auto");
+	put(buf, size, &len, " net_iface=%s",
+	    nc->ifname[0] ? nc->ifname : "auto");
 	if (nc->has_mac)
-		put(buf, size, &len, " mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		put(buf, size, &len, " net_mac=%02x:%02x:%02x:%02x:%02x:%02x",
 		    nc->mac[0], nc->mac[1], nc->mac[2], nc->mac[3], nc->mac[4],
 		    nc->mac[5]);
 	if (nc->method == NET_STATIC)
-		put(buf, size, &len, " addr=%s/%u",
+		put(buf, size, &len, " net_addr=%s/%u",
 		    net_addr_str(&nc->addr, a, sizeof(a)), nc->prefix);
 	if (nc->gw.family)
-		put(buf, size, &len, " gw=%s",
+		put(buf, size, &len, " net_gw=%s",
 		    net_addr_str(&nc->gw, a, sizeof(a)));
 	for (i = 0; i < nc->n_dns && i < NET_DNS_MAX; i++)
-		put(buf, size, &len, "%s%s",
-		    i ? "," : " dns=", net_addr_str(&nc->dns[i], a, sizeof(a)));
+		put(buf, size, &len, "%s%s", i ? "," : " net_dns=",
+		    net_addr_str(&nc->dns[i], a, sizeof(a)));
 	if (nc->hostname[0])
-		put(buf, size, &len, " hostname=%s", nc->hostname);
-	put(buf, size, &len, " timeout=%u", nc->timeout);
+		put(buf, size, &len, " net_hostname=%s", nc->hostname);
+	put(buf, size, &len, " net_timeout=%u", nc->timeout);
 	return len;
 }

@@ -376,6 +376,65 @@ static void test_missing_file(void)
 	CHECK(strstr(errs, "cannot read /nonexistent/kdumpinit.conf"));
 }
 
+/* The NFS target's settings and the network directives, which the
+ * network's own parser (net_conf.c) takes through config_set(). */
+static void test_network(void)
+{
+	struct kdi_config c;
+	char buf[1024];
+
+	CHECK_EQ_U(conf_parse(&c, "nfs 10.0.2.100:/export\n"), 0);
+	CHECK_EQ_U(c.tgt.nfs.version, 4);
+	CHECK_EQ_U(c.tgt.nfs.port, 0);
+	CHECK_EQ_U(c.tgt.io_timeout, 30);
+	CHECK_EQ_U(c.tgt.retry_window, 120);
+	CHECK_EQ_U(c.tgt.net.method, NET_DHCP);
+	CHECK_EQ_U(conf_parse(&c, "nfs srv:/e\nnfs_version 3\nnfs_port 12049\n"
+				  "nfs_mount_port 12050\nio_timeout 5\n"
+				  "retry_window 0\n"
+				  "ip 10.0.2.15::10.0.2.2:24::eth0:none\n"
+				  "nameserver 10.0.2.3\n"
+				  "net_interface 52:54:00:12:34:56\n"),
+		   0);
+	CHECK_EQ_U(c.tgt.nfs.version, 3);
+	CHECK_EQ_U(c.tgt.nfs.port, 12049);
+	CHECK_EQ_U(c.tgt.nfs.mount_port, 12050);
+	CHECK_EQ_U(c.tgt.io_timeout, 5);
+	CHECK_EQ_U(c.tgt.retry_window, 0);
+	CHECK_EQ_U(c.tgt.net.method, NET_STATIC);
+	CHECK_STR(c.tgt.net.ifname, "eth0");
+	CHECK(c.tgt.net.has_mac);
+	config_summary(&c, buf, sizeof(buf));
+	CHECK(strstr(buf,
+		     " nfs_version=3 nfs_port=12049 nfs_mount_port=12050"));
+	CHECK(strstr(buf,
+		     " net=static net_iface=eth0 net_mac=52:54:00:12:34:56 "
+		     "net_addr=10.0.2.15/24 net_gw=10.0.2.2 "
+		     "net_dns=10.0.2.3 "));
+	CHECK(strstr(buf, " io_timeout=5 retry_window=0 "));
+
+	/* Each bad value is named, with the line, and the rest goes on. */
+	CHECK(conf_parse(&c, "nfs srv:/e\nnfs_version 2\nip 10.0.2.15\n"
+			     "nameserver nowhere\nio_timeout 0\n"
+			     "net_interface 52:54:00\n"));
+	CHECK(has_err("2: nfs_version 2: must be 3..4"));
+	CHECK(has_err("3: ip 10.0.2.15: "));
+	CHECK(has_err("4: nameserver nowhere: "));
+	CHECK(has_err("5: io_timeout 0: must be 1..3600"));
+	CHECK(has_err("6: net_interface 52:54:00: "));
+	CHECK_EQ_U(c.tgt.nfs.version, 4);
+	CHECK_EQ_U(c.tgt.net.method, NET_DHCP);
+	/* The kernel command line takes them too. */
+	config_defaults(&c);
+	errs_begin();
+	CHECK_EQ_U(config_apply_cmdline(&c, "quiet kdumpinit.ip=eth1:dhcp "
+					    "kdumpinit.retry_window=30"),
+		   0);
+	errs_end();
+	CHECK_STR(c.tgt.net.ifname, "eth1");
+	CHECK_EQ_U(c.tgt.retry_window, 30);
+}
+
 static void test_summary(void)
 {
 	struct kdi_config c;
@@ -408,6 +467,7 @@ int main(void)
 	RUN(test_comments);
 	RUN(test_cmdline);
 	RUN(test_missing_file);
+	RUN(test_network);
 	RUN(test_summary);
 	CHECK_EXIT();
 }

@@ -37,7 +37,7 @@ static void test_defaults(void)
 	CHECK_EQ_U(nc.timeout, 60);
 	CHECK_STR(nc.resolv_conf, "/etc/resolv.conf");
 	CHECK_EQ_U(net_conf_summary(&nc, sum, sizeof(sum)), strlen(sum));
-	CHECK_STR(sum, "net=dhcp iface=auto timeout=60");
+	CHECK_STR(sum, "net=dhcp net_iface=auto net_timeout=60");
 }
 
 static void test_ip_good(void)
@@ -45,33 +45,35 @@ static void test_ip_good(void)
 	static const struct {
 		const char *value, *summary;
 	} t[] = {
-		{"dhcp", "net=dhcp iface=auto timeout=60"},
-		{"on", "net=dhcp iface=auto timeout=60"},
-		{"any", "net=dhcp iface=auto timeout=60"},
-		{"eth1:dhcp", "net=dhcp iface=eth1 timeout=60"},
-		{"enp0s3:on", "net=dhcp iface=enp0s3 timeout=60"},
+		{"dhcp", "net=dhcp net_iface=auto net_timeout=60"},
+		{"on", "net=dhcp net_iface=auto net_timeout=60"},
+		{"any", "net=dhcp net_iface=auto net_timeout=60"},
+		{"eth1:dhcp", "net=dhcp net_iface=eth1 net_timeout=60"},
+		{"enp0s3:on", "net=dhcp net_iface=enp0s3 net_timeout=60"},
 		{"10.0.2.15::10.0.2.2:255.255.255.0::eth0:none",
-		 "net=static iface=eth0 addr=10.0.2.15/24 gw=10.0.2.2 "
-		 "timeout=60"},
+		 "net=static net_iface=eth0 net_addr=10.0.2.15/24 net_gw=10.0.2.2 "
+		 "net_timeout=60"},
 		{"10.0.2.15:10.0.2.4:10.0.2.2:24:crashhost:eth0:off:10.0.2.3",
-		 "net=static iface=eth0 addr=10.0.2.15/24 gw=10.0.2.2 "
-		 "dns=10.0.2.3 hostname=crashhost timeout=60"},
+		 "net=static net_iface=eth0 net_addr=10.0.2.15/24 net_gw=10.0.2.2 "
+		 "net_dns=10.0.2.3 net_hostname=crashhost net_timeout=60"},
 		{"192.168.1.9::192.168.1.1:255.255.254.0",
 		 "net=static "
-		 "iface=auto addr=192.168.1.9/23 gw=192.168.1.1 timeout=60"},
-		{"10.1.2.3:::8", "net=static iface=auto addr=10.1.2.3/8 "
-				 "timeout=60"},
+		 "net_iface=auto net_addr=192.168.1.9/23 net_gw=192.168.1.1 net_timeout=60"},
+		{"10.1.2.3:::8",
+		 "net=static net_iface=auto net_addr=10.1.2.3/8 "
+		 "net_timeout=60"},
 		{"[fd00::15]::[fd00::1]:64::eth0:none:[fd00::53]:10.0.0.53",
-		 "net=static iface=eth0 addr=fd00::15/64 gw=fd00::1 "
-		 "dns=fd00::53,10.0.0.53 timeout=60"},
+		 "net=static net_iface=eth0 net_addr=fd00::15/64 net_gw=fd00::1 "
+		 "net_dns=fd00::53,10.0.0.53 net_timeout=60"},
 		{"[2001:db8::5]::[fe80::1]:64::eth0:none",
 		 "net=static "
-		 "iface=eth0 addr=2001:db8::5/64 gw=fe80::1 timeout=60"},
-		{"::::kdump-host:eth2:dhcp", "net=dhcp iface=eth2 "
-					     "hostname=kdump-host timeout=60"},
+		 "net_iface=eth0 net_addr=2001:db8::5/64 net_gw=fe80::1 net_timeout=60"},
+		{"::::kdump-host:eth2:dhcp",
+		 "net=dhcp net_iface=eth2 "
+		 "net_hostname=kdump-host net_timeout=60"},
 		{":10.0.2.4:::::dhcp:1.1.1.1:8.8.8.8",
-		 "net=dhcp iface=auto "
-		 "dns=1.1.1.1,8.8.8.8 timeout=60"},
+		 "net=dhcp net_iface=auto "
+		 "net_dns=1.1.1.1,8.8.8.8 net_timeout=60"},
 	};
 	size_t i;
 	int rc;
@@ -205,8 +207,9 @@ static void test_nameserver(void)
 		net_conf_set(&nc, "nameserver", "[fd00::54]", why, sizeof(why)),
 		0);
 	net_conf_summary(&nc, sum, sizeof(sum));
-	CHECK_STR(sum, "net=dhcp iface=auto dns=10.0.2.3,fd00::53,fd00::54 "
-		       "timeout=60");
+	CHECK_STR(sum,
+		  "net=dhcp net_iface=auto net_dns=10.0.2.3,fd00::53,fd00::54 "
+		  "net_timeout=60");
 	CHECK(net_conf_set(&nc, "nameserver", "1.1.1.1", why, sizeof(why)) ==
 	      -EINVAL);
 	CHECK(strstr(why, "more than 3 DNS servers") != NULL);
@@ -245,8 +248,8 @@ static void test_interface(void)
 		net_conf_set(&nc, "net_interface", "enp0s3", why, sizeof(why)),
 		0);
 	net_conf_summary(&nc, sum, sizeof(sum));
-	CHECK_STR(sum, "net=dhcp iface=enp0s3 mac=52:54:00:ab:cd:0f "
-		       "timeout=60");
+	CHECK_STR(sum, "net=dhcp net_iface=enp0s3 net_mac=52:54:00:ab:cd:0f "
+		       "net_timeout=60");
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		CHECK(net_conf_set(&nc, "net_interface", bad[i][0], why,
 				   sizeof(why)) == -EINVAL);
