@@ -9,6 +9,12 @@
  * A reconnect is a new context, a new mount and the open file opened
  * again by name: positioned writes make "continue where it stopped" the
  * same as "retry the write that failed".
+ *
+ * WRITEs are sent unstable: the server may hold them in memory until a
+ * COMMIT, and a server that reboots loses them without a word (libnfs
+ * does not compare write verifiers). So the bytes written since the last
+ * COMMIT are kept (at most NFS_REPLAY_MAX, then a COMMIT empties them),
+ * and after a reconnect they are sent again before anything else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,18 @@
 #define KDI_NFS_V3 3
 #define KDI_NFS_V4 4
 
+/* Uncommitted bytes kept for a replay; a COMMIT every this many. */
+#define NFS_REPLAY_MAX (4u << 20)
+#define NFS_REPLAY_RECS 256
+
+struct nfs_replay {
+	uint64_t off[NFS_REPLAY_RECS];
+	uint32_t len[NFS_REPLAY_RECS];
+	unsigned int n;
+	size_t used;
+	unsigned char *data; /* NFS_REPLAY_MAX bytes, the records in order */
+};
+
 struct nfs {
 	struct nfs_context *ctx;
 	struct nfsfh *fh;
@@ -37,6 +55,7 @@ struct nfs {
 	char dir[PATH_MAX];  /* the dump directory, from the export's root */
 	uint64_t wmax;	     /* the server's largest WRITE */
 	bool gone; /* retry_window ran out: fail at once from now on */
+	struct nfs_replay rp;
 	struct target *t;
 };
 
@@ -152,6 +171,24 @@ static int nfs_connect(struct nfs *n)
 	return err;
 }
 
+/* Send the uncommitted writes again. @return 0 or -errno. */
+static int nfs_replay(struct nfs *n)
+{
+	const unsigned char *p = n->rp.data;
+	int rc;
+
+	for (unsigned int i = 0; i < n->rp.n; p += n->rp.len[i], i++) {
+		for (uint32_t done = 0; done < n->rp.len[i];
+		     done += (uint32_t)rc) {
+			rc = nfs_pwrite(n->ctx, n->fh, n->rp.off[i] + done,
+					n->rp.len[i] - done, p + done);
+			if (rc <= 0)
+				return rc ? rc : -ENOSPC;
+		}
+	}
+	return 0;
+}
+
 /*
  * Drop the connection and make a new one, again and again until
  * retry_window has passed since @since. @return 0 or the last -errno.
@@ -177,6 +214,8 @@ static int nfs_reconnect(struct nfs *n, double since, int err)
 		err = nfs_connect(n);
 		if (!err && n->file[0])
 			err = nfs_open(n->ctx, n->file, O_WRONLY, &n->fh);
+		if (!err)
+			err = nfs_replay(n);
 		if (!err) {
 			msg("nfs %s:%s: reconnected", c->nfs.server,
 			    c->nfs.export);
@@ -298,46 +337,10 @@ static int nfs_t_mkdir(struct target *t, char *name)
 	return 0;
 }
 
-static int nfs_sink_pwrite(struct sink *s, const void *buf, size_t len,
-			   uint64_t off)
+/* COMMIT what was written (with reconnects); the replay is empty then.
+ * @return 0 or -errno, with a message. */
+static int nfs_commit_all(struct nfs *n)
 {
-	struct nfs *n = s->ctx;
-	double since = 0;
-	int rc;
-
-	while (len) {
-		size_t chunk = len < n->wmax ? len : (size_t)n->wmax;
-
-		rc = n->ctx && n->fh
-			     ? nfs_pwrite(n->ctx, n->fh, off, chunk, buf)
-			     : -EIO;
-		if (rc > 0) {
-			buf = (const char *)buf + rc;
-			len -= (size_t)rc;
-			off += (uint64_t)rc;
-			since = 0;
-			continue;
-		}
-		if (rc == 0)
-			rc = -ENOSPC; /* no progress: as write_all() */
-		if (nfs_err_final(rc)) {
-			nfs_explain(n, "write", n->file, rc);
-			return rc;
-		}
-		if (!since)
-			since = progress_now();
-		rc = nfs_reconnect(n, since, rc);
-		if (rc) {
-			nfs_explain(n, "write", n->file, rc);
-			return rc;
-		}
-	}
-	return 0;
-}
-
-static int nfs_sink_sync(struct sink *s)
-{
-	struct nfs *n = s->ctx;
 	double since = progress_now();
 	int err;
 
@@ -349,9 +352,82 @@ static int nfs_sink_sync(struct sink *s)
 		if (err)
 			break;
 	}
-	if (err)
+	if (err) {
 		nfs_explain(n, "commit to stable storage", n->file, err);
-	return err;
+		return err;
+	}
+	n->rp.n = 0;
+	n->rp.used = 0;
+	return 0;
+}
+
+/* Keep @len bytes written at @off until the next COMMIT. */
+static void nfs_keep(struct nfs *n, const void *buf, size_t len, uint64_t off)
+{
+	struct nfs_replay *r = &n->rp;
+
+	memcpy(r->data + r->used, buf, len);
+	r->off[r->n] = off;
+	r->len[r->n] = (uint32_t)len;
+	r->n++;
+	r->used += len;
+}
+
+/* One WRITE of at most NFS_REPLAY_MAX bytes, kept for a replay; through
+ * reconnects. @return bytes written (> 0) or -errno, with a message. */
+static int nfs_write_one(struct nfs *n, const void *buf, size_t len,
+			 uint64_t off)
+{
+	double since = 0;
+	int rc;
+
+	if (n->rp.used + len > NFS_REPLAY_MAX || n->rp.n == NFS_REPLAY_RECS) {
+		rc = nfs_commit_all(n);
+		if (rc)
+			return rc;
+	}
+	for (;;) {
+		rc = n->ctx && n->fh ? nfs_pwrite(n->ctx, n->fh, off, len, buf)
+				     : -EIO;
+		if (rc > 0) {
+			nfs_keep(n, buf, (size_t)rc, off);
+			return rc;
+		}
+		if (rc == 0)
+			rc = -ENOSPC; /* no progress: as write_all() */
+		if (nfs_err_final(rc))
+			break;
+		if (!since)
+			since = progress_now();
+		rc = nfs_reconnect(n, since, rc);
+		if (rc)
+			break;
+	}
+	nfs_explain(n, "write", n->file, rc);
+	return rc;
+}
+
+static int nfs_sink_pwrite(struct sink *s, const void *buf, size_t len,
+			   uint64_t off)
+{
+	struct nfs *n = s->ctx;
+
+	while (len) {
+		size_t chunk = len < n->wmax ? len : (size_t)n->wmax;
+		int rc = nfs_write_one(n, buf, chunk, off);
+
+		if (rc < 0)
+			return rc;
+		buf = (const char *)buf + rc;
+		len -= (size_t)rc;
+		off += (uint64_t)rc;
+	}
+	return 0;
+}
+
+static int nfs_sink_sync(struct sink *s)
+{
+	return nfs_commit_all(s->ctx);
 }
 
 static int nfs_t_create(struct target *t, const char *name, struct sink *out)
@@ -359,16 +435,24 @@ static int nfs_t_create(struct target *t, const char *name, struct sink *out)
 	struct nfs *n = t->priv;
 	int err;
 
-	err = path_join(n->file, sizeof(n->file), n->dir, name);
+	n->rp.n = 0;
+	n->rp.used = 0;
+	if (!n->rp.data)
+		n->rp.data = malloc(NFS_REPLAY_MAX);
+	err = n->rp.data ? path_join(n->file, sizeof(n->file), n->dir, name)
+			 : -ENOMEM;
 	if (!err)
 		err = nfs_ready(n);
 	if (!err)
 		err = nfs_create(n->ctx, n->file, O_WRONLY | O_EXCL, 0600,
 				 &n->fh);
-	/* An exclusive create in NFSv4 sets no attributes: set the mode
-	 * before a byte is written. */
+	/* An exclusive create in NFSv4 sets no attributes (and leaves its
+	 * verifier in the times): set the mode before a byte is written,
+	 * and the times to the server's clock. */
 	if (!err)
 		err = nfs_fchmod(n->ctx, n->fh, 0600);
+	if (!err)
+		err = nfs_utimes(n->ctx, n->file, NULL);
 	if (err) {
 		nfs_explain(n, "create", n->file, err);
 		n->file[0] = 0;
@@ -463,6 +547,7 @@ static int nfs_t_close(struct target *t)
 	if (n->ctx && !n->fh)
 		nfs_umount(n->ctx);
 	nfs_drop(n);
+	free(n->rp.data);
 	free(n);
 	t->priv = NULL;
 	return 0;
