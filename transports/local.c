@@ -20,13 +20,18 @@
 #include "transport.h"
 #include "util.h"
 
+/* In the capture kernel; elsewhere (check-target on a running system)
+ * a fresh directory under /tmp, removed again. */
 #define MOUNT_POINT "/kdumpinit-target"
+#define MOUNT_POINT_HOST "/tmp/kdumpinit-target-XXXXXX"
 
 struct local {
 	char dev[PATH_MAX];
 	int pathfd; /* the configured path on the mounted filesystem */
 	int dirfd;  /* the dump directory */
 	bool mounted;
+	bool tmp_mnt; /* mnt is ours to remove */
+	char mnt[sizeof(MOUNT_POINT_HOST)];
 };
 
 static int local_mount(struct target *t, struct local *l)
@@ -42,7 +47,7 @@ static int local_mount(struct target *t, struct local *l)
 	mnt_context_disable_helpers(cxt, 1);
 	mnt_context_disable_mtab(cxt, 1);
 	mnt_context_set_source(cxt, l->dev);
-	mnt_context_set_target(cxt, MOUNT_POINT);
+	mnt_context_set_target(cxt, l->mnt);
 	mnt_context_set_fstype(cxt, type);
 	rc = mnt_context_mount(cxt);
 	if (rc || mnt_context_get_status(cxt) != 1) {
@@ -51,7 +56,7 @@ static int local_mount(struct target *t, struct local *l)
 				      mnt_context_get_syscall_errno(cxt)
 			      ? -mnt_context_get_syscall_errno(cxt)
 			      : -EIO;
-		msg("cannot mount %s (%s) on %s: %s", l->dev, type, MOUNT_POINT,
+		msg("cannot mount %s (%s) on %s: %s", l->dev, type, l->mnt,
 		    why[0] ? why : strerror(-err));
 	}
 	mnt_free_context(cxt);
@@ -102,12 +107,20 @@ static int local_open(struct target *t)
 	err = devwait(c->device, c->device_timeout, l->dev, sizeof(l->dev));
 	if (err)
 		return err;
-	mkdir(MOUNT_POINT, 0700);
+	if (getpid() == 1) {
+		strcpy(l->mnt, MOUNT_POINT);
+		mkdir(l->mnt, 0700);
+	} else {
+		strcpy(l->mnt, MOUNT_POINT_HOST);
+		if (!mkdtemp(l->mnt))
+			return -errno;
+		l->tmp_mnt = true;
+	}
 	err = local_mount(t, l);
 	if (err)
 		return err;
 	l->mounted = true;
-	root = open(MOUNT_POINT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	root = open(l->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return -errno;
 	l->pathfd = path_open(root, c->path);
@@ -245,10 +258,12 @@ static int local_close(struct target *t)
 			err = -errno;
 		close(l->pathfd);
 	}
-	if (l->mounted && umount(MOUNT_POINT) && !err) {
+	if (l->mounted && umount(l->mnt) && !err) {
 		err = -errno;
-		msg("cannot unmount %s from %s: %s", l->dev, MOUNT_POINT,
+		msg("cannot unmount %s from %s: %s", l->dev, l->mnt,
 		    strerror(-err));
+	} else if (l->tmp_mnt) {
+		rmdir(l->mnt);
 	}
 	free(l);
 	t->priv = NULL;

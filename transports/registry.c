@@ -158,8 +158,8 @@ int target_check(const struct target_conf *conf)
 		goto out_close;
 	err = t.tp->space(&t, &avail, &total);
 	if (!err)
-		printf("%s: %.1f GiB free of %.1f GiB\n", t.where,
-		       (double)avail / (1u << 30), (double)total / (1u << 30));
+		printf("%s: %.1f MiB free of %.1f MiB\n", t.where,
+		       (double)avail / (1u << 20), (double)total / (1u << 20));
 out_close:
 	cerr = target_close(&t);
 	return err ? err : cerr;
