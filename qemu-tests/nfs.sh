@@ -9,16 +9,25 @@
 # in the WORKDIR the caller gives: nothing under /etc, /var/lib or /run, so
 # it runs beside a system ganesha or kernel nfsd. Two things it still does
 # that no option turns off in ganesha 4.3: it tries to register NFS v4 with
-# a running rpcbind (failure is only logged; where rpcbind runs, this
-# replaces the system NFS v4 entry until the server stops) and to connect
-# to the system D-Bus (under its own name prefix, kdi<PORT>; failure is
-# only logged).
+# a running rpcbind (failure is only logged; where rpcbind runs, its source
+# unsets and replaces the system's NFS v4 entry, and unsets it at exit), and
+# to connect to the system D-Bus (under its own name prefix, kdi<PORT>;
+# failure is only logged).
 #
-# Measured on Debian 12 (ganesha 4.3, 2 CPUs): the port accepts and the log
-# says "NFS SERVER INITIALIZED" about 0.1 s after the start; SIGTERM takes it
-# down in about 1 s. NFSv3 is not offered: ganesha 4.3 exits at start (status
-# 2, "Cannot register NFS V3 on TCP") when it cannot register NFS v3 and MOUNT
-# with rpcbind, and a test must not depend on or change the system rpcbind.
+# Measured on Debian 12 (ganesha 4.3, 2 CPUs): nfs_server_start returns
+# 0.03-0.15 s after it is called (initialized, port accepting);
+# nfs_server_stop takes 1.9-2.3 s (SIGTERM). A client that lost its
+# connection (stop, restart or kill) mounts again and reopens its file
+# (without O_CREAT) and goes on writing where it was: no grace period.
+#
+# NFSv3 is not offered. ganesha 4.3 registers NFS v3 and MOUNT with rpcbind
+# at start and exits (status 2, "Cannot register NFS V3 on TCP") when that
+# fails; no option skips it. With a private rpcbind in a private network
+# and mount namespace (unshare -n -m, tmpfs on /run) it works, libnfs
+# given both ports (?version=3&nfsport=P&mountport=M, no portmapper call),
+# but then QEMU must run in that namespace too, and Bind_addr = 127.0.0.1
+# fails there (ganesha resolves it with AI_ADDRCONFIG, which ignores lo):
+# not worth it for a target kdumpinit drives as NFSv4.
 #
 # Functions (each returns 0 on success; on failure it prints why on stderr
 # and returns non-zero; kdi_msg comes from lib.sh):
@@ -45,6 +54,7 @@
 #                                    stay open
 #   nfs_server_resume                SIGCONT
 #   nfs_server_running               true if the server process is alive
+#   nfs_port_free PORT               true if nothing listens on TCP PORT
 #   nfs_port_wait HOST PORT TIMEOUT  wait until a TCP connect to HOST:PORT
 #                                    succeeds (nc -z), TIMEOUT s at most
 #   nfs_full_mount DIR SIZE_MB       mount a tmpfs of SIZE_MB MiB on DIR
@@ -60,8 +70,12 @@
 #                                    10.0.2.100:2049 -> 127.0.0.1:PORT, one
 #                                    `nc -N` per connection (a script in
 #                                    NFS_WORKDIR, or KDI_CACHE without a
-#                                    server). The guest gets 10.0.2.15 by
-#                                    DHCP; DNS and all else are dropped
+#                                    server). The guest gets 10.0.2.15/24 by
+#                                    DHCP (no router, no DNS; a static
+#                                    10.0.2.15/24 works as well: the server
+#                                    is on-link); any other address or port
+#                                    (10.0.2.2, 127.0.0.1, 10.0.2.100:2050)
+#                                    is refused
 #   qemu_start_net LOG TIMEOUT KERNEL INITRD APPEND [DISK...]
 #                                    qemu_start with $KDI_QEMU_NET in place
 #                                    of "-net none"
@@ -285,6 +299,10 @@ nfs_server_resume() {
 	nfs_server_running && kill -CONT "$NFS_SERVER_PID"
 }
 
+nfs_port_free() {
+	[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
 nfs_port_wait() {
 	end=$(($(date +%s) + $3))
 	until nc -z "$1" "$2" 2>/dev/null; do
@@ -325,7 +343,6 @@ nfs_qemu_net() {
 		chmod 0755 "$fwd.tmp" && mv "$fwd.tmp" "$fwd" || return 1
 	KDI_QEMU_NET="-netdev user,id=n0,restrict=on,guestfwd=tcp:$NFS_GUEST_ADDR:$NFS_GUEST_PORT-cmd:$fwd"
 	KDI_QEMU_NET="$KDI_QEMU_NET -device virtio-net-pci,netdev=n0,mac=${2:-$NFS_QEMU_MAC}"
-	export KDI_QEMU_NET
 }
 
 qemu_start_net() {
