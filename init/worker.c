@@ -325,5 +325,9 @@ err_close_vmcore:
 err_close_target:
 	if (target_close(&t) && !err)
 		err = -EIO;
+	/* Every step says why it failed; this line is for the one that
+	 * would not, so that no failure reaches failure_action unsaid. */
+	if (err)
+		msg("the capture failed: %s", strerror(-err));
 	return err ? EXIT_SYSTEM : 0;
 }

@@ -20,10 +20,10 @@
 #include "transport.h"
 #include "util.h"
 
-/* In the capture kernel; elsewhere (check-target on a running system)
- * a fresh directory under /tmp, removed again. */
-#define MOUNT_POINT "/kdumpinit-target"
-#define MOUNT_POINT_HOST "/tmp/kdumpinit-target-XXXXXX"
+/* A fresh directory, removed again: the same in the capture kernel's
+ * initrd (which has no /tmp until we make it) and for check-target on a
+ * running system, which must not leave a directory at its root. */
+#define MOUNT_POINT "/tmp/kdumpinit-target-XXXXXX"
 
 struct local {
 	char dev[PATH_MAX];
@@ -31,7 +31,7 @@ struct local {
 	int dirfd;  /* the dump directory */
 	bool mounted;
 	bool tmp_mnt; /* mnt is ours to remove */
-	char mnt[sizeof(MOUNT_POINT_HOST)];
+	char mnt[sizeof(MOUNT_POINT)];
 };
 
 static int local_mount(struct target *t, struct local *l)
@@ -107,15 +107,14 @@ static int local_open(struct target *t)
 	err = devwait(c->device, c->device_timeout, l->dev, sizeof(l->dev));
 	if (err)
 		return err;
-	if (getpid() == 1) {
-		strcpy(l->mnt, MOUNT_POINT);
-		mkdir(l->mnt, 0700);
-	} else {
-		strcpy(l->mnt, MOUNT_POINT_HOST);
-		if (!mkdtemp(l->mnt))
-			return -errno;
-		l->tmp_mnt = true;
+	strcpy(l->mnt, MOUNT_POINT);
+	mkdir("/tmp", 01777);
+	if (!mkdtemp(l->mnt)) {
+		err = -errno;
+		msg("cannot make a mount point %s: %s", l->mnt, strerror(-err));
+		return err;
 	}
+	l->tmp_mnt = true;
 	err = local_mount(t, l);
 	if (err)
 		return err;
