@@ -51,4 +51,22 @@ int pread_all(int fd, void *buf, size_t len, off_t off);
  */
 int parse_u64(const char *s, uint64_t *out);
 
+/*
+ * Append to @buf as snprintf() would at offset @*len, and add to @*len
+ * what snprintf() counted: @*len ends as the length the whole text
+ * needs, even when @size cut it (summaries, "key=value" lines).
+ */
+void buf_addf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Write a reason into @why (when it is not NULL) for the caller to print.
+ * @return @err, so that a parser can say `return why_set(...)`.
+ */
+int why_set(char *why, size_t size, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t now_ms(void);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,41 @@ struct setting {
 	const char *key;
 	int (*set)(struct kdi_config *cfg, const struct place *p);
 };
+
+/* The unsigned numbers: decimal, in a range, nothing else to check. */
+struct number {
+	const char *key;
+	size_t off; /* of an unsigned int in struct kdi_config */
+	unsigned long min, max;
+};
+
+#define NUM(key, field, min, max)                                              \
+	{                                                                      \
+		key, offsetof(struct kdi_config, field), min, max              \
+	}
+
+static const struct number numbers[] = {
+	NUM("ssh_port", tgt.ssh.port, 1, 65535),
+	NUM("nfs_version", tgt.nfs.version, 3, 4),
+	NUM("nfs_port", tgt.nfs.port, 1, 65535),
+	NUM("nfs_mount_port", tgt.nfs.mount_port, 1, 65535),
+	NUM("io_timeout", tgt.io_timeout, 1, 3600),
+	NUM("retry_window", tgt.retry_window, 0, 24 * 3600),
+	NUM("device_timeout", tgt.device_timeout, 0, 3600),
+	NUM("dump_timeout", dump_timeout, 0, 7 * 24 * 3600),
+	NUM("threads", threads, 0, CPOOL_MAX_THREADS),
+};
+
+static int number_set(struct kdi_config *cfg, const struct number *n,
+		      const struct place *p)
+{
+	unsigned long v;
+	int err = config_number(p, n->min, n->max, &v);
+
+	if (!err)
+		*(unsigned int *)((char *)cfg + n->off) = (unsigned int)v;
+	return err;
+}
 
 int config_bad(const struct place *p, const char *fmt, ...)
 {
@@ -244,66 +280,6 @@ static int set_known_hosts(struct kdi_config *cfg, const struct place *p)
 			sizeof(cfg->tgt.ssh.known_hosts));
 }
 
-static int set_ssh_port(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 1, 65535, &v);
-
-	if (!err)
-		cfg->tgt.ssh.port = (unsigned int)v;
-	return err;
-}
-
-static int set_nfs_version(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 3, 4, &v);
-
-	if (!err)
-		cfg->tgt.nfs.version = (unsigned int)v;
-	return err;
-}
-
-static int set_nfs_port(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 1, 65535, &v);
-
-	if (!err)
-		cfg->tgt.nfs.port = (unsigned int)v;
-	return err;
-}
-
-static int set_nfs_mount_port(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 1, 65535, &v);
-
-	if (!err)
-		cfg->tgt.nfs.mount_port = (unsigned int)v;
-	return err;
-}
-
-static int set_io_timeout(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 1, 3600, &v);
-
-	if (!err)
-		cfg->tgt.io_timeout = (unsigned int)v;
-	return err;
-}
-
-static int set_retry_window(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 0, 24 * 3600, &v);
-
-	if (!err)
-		cfg->tgt.retry_window = (unsigned int)v;
-	return err;
-}
-
 static int set_extra_modules(struct kdi_config *cfg, const struct place *p)
 {
 	char buf[CONFIG_LINE_MAX], *w[WORDS_MAX + 1];
@@ -397,36 +373,6 @@ static int set_zstd_level(struct kdi_config *cfg, const struct place *p)
 	return 0;
 }
 
-static int set_device_timeout(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 0, 3600, &v);
-
-	if (!err)
-		cfg->tgt.device_timeout = (unsigned int)v;
-	return err;
-}
-
-static int set_dump_timeout(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 0, 7 * 24 * 3600, &v);
-
-	if (!err)
-		cfg->dump_timeout = (unsigned int)v;
-	return err;
-}
-
-static int set_threads(struct kdi_config *cfg, const struct place *p)
-{
-	unsigned long v;
-	int err = config_number(p, 0, CPOOL_MAX_THREADS, &v);
-
-	if (!err)
-		cfg->threads = (unsigned int)v;
-	return err;
-}
-
 static int set_compress(struct kdi_config *cfg, const struct place *p)
 {
 	int err = one_word(p);
@@ -481,12 +427,6 @@ static const struct setting settings[] = {
 	{"path", set_path},
 	{"sshkey", set_sshkey},
 	{"known_hosts", set_known_hosts},
-	{"ssh_port", set_ssh_port},
-	{"nfs_version", set_nfs_version},
-	{"nfs_port", set_nfs_port},
-	{"nfs_mount_port", set_nfs_mount_port},
-	{"io_timeout", set_io_timeout},
-	{"retry_window", set_retry_window},
 	{"core_collector", config_set_collector},
 	{"extra_modules", set_extra_modules},
 	{"failure_action", set_failure_action},
@@ -495,9 +435,6 @@ static const struct setting settings[] = {
 	{"dump_level", set_dump_level},
 	{"compress", set_compress},
 	{"zstd_level", set_zstd_level},
-	{"device_timeout", set_device_timeout},
-	{"dump_timeout", set_dump_timeout},
-	{"threads", set_threads},
 	{"format", set_format},
 	{"hostname", set_hostname},
 };
@@ -531,6 +468,9 @@ int config_set(struct kdi_config *cfg, const char *key, const char *value,
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
 		if (!strcmp(key, settings[i].key))
 			return settings[i].set(cfg, &p);
+	for (size_t i = 0; i < ARRAY_SIZE(numbers); i++)
+		if (!strcmp(key, numbers[i].key))
+			return number_set(cfg, &numbers[i], &p);
 	/* The network's own directives (ip, nameserver, ...). */
 	err = net_conf_set(&cfg->tgt.net, key, p.value, why, sizeof(why));
 	if (err != -ENOENT)

@@ -267,62 +267,51 @@ const char *config_action_name(enum kdi_action a)
 	return (unsigned int)a < ARRAY_SIZE(names) ? names[a] : "?";
 }
 
-/* Append to a summary, as snprintf() would count it. */
-static __attribute__((format(printf, 4, 5))) void
-add(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(*len < size ? buf + *len : NULL,
-		      *len < size ? size - *len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len += (size_t)n;
-}
-
 size_t config_summary(const struct kdi_config *c, char *buf, size_t size)
 {
 	size_t len = 0;
 
 	if (size)
 		buf[0] = 0;
-	add(buf, size, &len, "target=%s device=%s path=%s",
-	    c->tgt.type[0] ? c->tgt.type : "none",
-	    c->tgt.device[0] ? c->tgt.device : "none", c->tgt.path);
+	buf_addf(buf, size, &len, "target=%s device=%s path=%s",
+		 c->tgt.type[0] ? c->tgt.type : "none",
+		 c->tgt.device[0] ? c->tgt.device : "none", c->tgt.path);
 	if (c->tgt.kind == TARGET_NFS)
-		add(buf, size, &len,
-		    " nfs_server=%s nfs_export=%s nfs_version=%u nfs_port=%u "
-		    "nfs_mount_port=%u",
-		    c->tgt.nfs.server, c->tgt.nfs.export, c->tgt.nfs.version,
-		    c->tgt.nfs.port, c->tgt.nfs.mount_port);
+		buf_addf(
+			buf, size, &len,
+			" nfs_server=%s nfs_export=%s nfs_version=%u nfs_port=%u "
+			"nfs_mount_port=%u",
+			c->tgt.nfs.server, c->tgt.nfs.export,
+			c->tgt.nfs.version, c->tgt.nfs.port,
+			c->tgt.nfs.mount_port);
 	if (c->tgt.kind == TARGET_NFS || c->tgt.kind == TARGET_SSH) {
 		char net[512];
 
 		net_conf_summary(&c->tgt.net, net, sizeof(net));
-		add(buf, size, &len, " %s io_timeout=%u retry_window=%u", net,
-		    c->tgt.io_timeout, c->tgt.retry_window);
+		buf_addf(buf, size, &len, " %s io_timeout=%u retry_window=%u",
+			 net, c->tgt.io_timeout, c->tgt.retry_window);
 	}
 	if (c->tgt.kind == TARGET_SSH)
-		add(buf, size, &len,
-		    " ssh_user=%s ssh_host=%s ssh_port=%u sshkey=%s "
-		    "known_hosts=%s",
-		    c->tgt.ssh.user, c->tgt.ssh.host, c->tgt.ssh.port,
-		    c->tgt.ssh.key, c->tgt.ssh.known_hosts);
-	add(buf, size, &len,
-	    " dump_level=%d format=%s compress=%s zstd_level=%d threads=%u "
-	    "device_timeout=%u dump_timeout=%u failure_action=%s "
-	    "final_action=%s",
-	    c->dump_level, c->format == DUMP_ELF ? "elf" : "kdump",
-	    c->compress == DUMP_COMPRESS_ZSTD ? "zstd" : "none", c->zstd_level,
-	    c->threads, c->tgt.device_timeout, c->dump_timeout,
-	    config_action_name(c->failure_action),
-	    config_action_name(c->final_action));
+		buf_addf(buf, size, &len,
+			 " ssh_user=%s ssh_host=%s ssh_port=%u sshkey=%s "
+			 "known_hosts=%s",
+			 c->tgt.ssh.user, c->tgt.ssh.host, c->tgt.ssh.port,
+			 c->tgt.ssh.key, c->tgt.ssh.known_hosts);
+	buf_addf(
+		buf, size, &len,
+		" dump_level=%d format=%s compress=%s zstd_level=%d threads=%u "
+		"device_timeout=%u dump_timeout=%u failure_action=%s "
+		"final_action=%s",
+		c->dump_level, c->format == DUMP_ELF ? "elf" : "kdump",
+		c->compress == DUMP_COMPRESS_ZSTD ? "zstd" : "none",
+		c->zstd_level, c->threads, c->tgt.device_timeout,
+		c->dump_timeout, config_action_name(c->failure_action),
+		config_action_name(c->final_action));
 	if (c->hostname[0])
-		add(buf, size, &len, " hostname=%s", c->hostname);
-	add(buf, size, &len, " extra_modules=");
+		buf_addf(buf, size, &len, " hostname=%s", c->hostname);
+	buf_addf(buf, size, &len, " extra_modules=");
 	for (unsigned int i = 0; i < c->n_extra_modules; i++)
-		add(buf, size, &len, "%s%s", i ? "," : "", c->extra_modules[i]);
+		buf_addf(buf, size, &len, "%s%s", i ? "," : "",
+			 c->extra_modules[i]);
 	return len;
 }

@@ -41,7 +41,10 @@
 #                                    console to LOG, killed after TIMEOUT s;
 #                                    sets QEMU_PID. Env: KDI_QEMU_MEM (MB,
 #                                    default 1024), KDI_QEMU_SMP (default 2),
-#                                    KDI_QEMU_CPU (default max,la57=off)
+#                                    KDI_QEMU_CPU (default max,la57=off),
+#                                    KDI_QEMU_NET (QEMU's network options;
+#                                    default "-net none"; nfs.sh's
+#                                    nfs_qemu_net sets it)
 #   qemu_wait                        wait for QEMU_PID; returns qemu's status
 #                                    (124 or 137 if the timeout killed it)
 #   qemu_run LOG TIMEOUT KERNEL INITRD APPEND [DISK...]
@@ -408,7 +411,7 @@ qemu_start() {
 		-cpu "${KDI_QEMU_CPU:-max,la57=off}" \
 		-m "${KDI_QEMU_MEM:-1024}" -smp "${KDI_QEMU_SMP:-2}" \
 		-nographic -serial "file:$log" -monitor none -no-reboot \
-		-nodefaults -net none \
+		-nodefaults ${KDI_QEMU_NET:--net none} \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		$drives </dev/null >"$log.qemu" 2>&1 &
 	QEMU_PID=$!

@@ -76,9 +76,7 @@
 #                                    is on-link); any other address or port
 #                                    (10.0.2.2, 127.0.0.1, 10.0.2.100:2050)
 #                                    is refused
-#   qemu_start_net LOG TIMEOUT KERNEL INITRD APPEND [DISK...]
-#                                    qemu_start with $KDI_QEMU_NET in place
-#                                    of "-net none"
+#                                    (lib.sh's qemu_start then boots with it)
 #
 # Guests see the server as NFS_GUEST_ADDR:NFS_GUEST_PORT (10.0.2.100:2049).
 
@@ -264,11 +262,8 @@ nfs_server_stop() {
 	kill -TERM "$NFS_SERVER_PID" 2>/dev/null
 	if ! nfs_server_gone "${NFS_STOP_TIMEOUT:-20}"; then
 		kdi_msg "ganesha $NFS_SERVER_PID ignored SIGTERM, killing it"
-		kill -KILL "$NFS_SERVER_PID" 2>/dev/null
-		nfs_server_gone 10 || {
-			kdi_msg "ganesha $NFS_SERVER_PID does not exit"
-			return 1
-		}
+		nfs_server_kill
+		return
 	fi
 	NFS_SERVER_PID=""
 }
@@ -343,30 +338,4 @@ nfs_qemu_net() {
 		chmod 0755 "$fwd.tmp" && mv "$fwd.tmp" "$fwd" || return 1
 	KDI_QEMU_NET="-netdev user,id=n0,restrict=on,guestfwd=tcp:$NFS_GUEST_ADDR:$NFS_GUEST_PORT-cmd:$fwd"
 	KDI_QEMU_NET="$KDI_QEMU_NET -device virtio-net-pci,netdev=n0,mac=${2:-$NFS_QEMU_MAC}"
-}
-
-qemu_start_net() {
-	log=$1
-	timeout=$2
-	kernel=$3
-	initrd=$4
-	append=$5
-	shift 5
-	set -- "$@" ""
-	drives=""
-	for disk in "$@"; do
-		[ -n "$disk" ] || continue
-		drives="$drives -drive file=$disk,format=raw,if=virtio,cache=unsafe"
-	done
-	: >"$log"
-	# shellcheck disable=SC2086
-	timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg \
-		-cpu "${KDI_QEMU_CPU:-max,la57=off}" \
-		-m "${KDI_QEMU_MEM:-1024}" -smp "${KDI_QEMU_SMP:-2}" \
-		-nographic -serial "file:$log" -monitor none -no-reboot \
-		-nodefaults ${KDI_QEMU_NET:--net none} \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		$drives </dev/null >"$log.qemu" 2>&1 &
-	# shellcheck disable=SC2034 # read by qemu_wait and marker_wait
-	QEMU_PID=$!
 }

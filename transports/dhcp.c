@@ -37,14 +37,6 @@ struct run {
 	unsigned int discovers, requests, naks;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static unsigned int elapsed_s(const struct run *u)
 {
 	return (unsigned int)((now_ms() - u->start + 500) / 1000);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dhcp_msg.h"
+#include "util.h"
 
 /* Offsets in the fixed part (RFC 2131 figure 1). */
 #define OFF_OP 0
@@ -46,19 +47,6 @@ enum {
 };
 
 static const unsigned char cookie[4] = {99, 130, 83, 99};
-
-__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t whysize,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whysize) {
-		va_start(ap, fmt);
-		vsnprintf(why, whysize, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -195,15 +183,16 @@ static int opt_len_check(struct walk *w, unsigned int code, unsigned int len)
 		 code == OPT_SERVER_ID || code == OPT_T1 || code == OPT_T2)
 		want = 4;
 	if (want && len != want)
-		return fail(w->why, w->whysize,
-			    "option %u has length %u, want %u", code, len,
-			    want);
+		return why_set(w->why, w->whysize, -EINVAL,
+			       "option %u has length %u, want %u", code, len,
+			       want);
 	if ((code == OPT_ROUTER || code == OPT_DNS) && (!len || len % 4))
-		return fail(w->why, w->whysize,
-			    "option %u has length %u, want a multiple of 4",
-			    code, len);
+		return why_set(w->why, w->whysize, -EINVAL,
+			       "option %u has length %u, want a multiple of 4",
+			       code, len);
 	if (code == OPT_MESSAGE && !len)
-		return fail(w->why, w->whysize, "option 56 has length 0");
+		return why_set(w->why, w->whysize, -EINVAL,
+			       "option 56 has length 0");
 	return 0;
 }
 
@@ -228,22 +217,22 @@ static int opt_take(struct walk *w, unsigned int code, const unsigned char *p,
 	if (err)
 		return err;
 	if (single_valued(code) && (w->seen[code / 8] & (1u << code % 8)))
-		return fail(w->why, w->whysize, "option %u appears twice",
-			    code);
+		return why_set(w->why, w->whysize, -EINVAL,
+			       "option %u appears twice", code);
 	w->seen[code / 8] |= (unsigned char)(1u << code % 8);
 	switch (code) {
 	case OPT_TYPE:
 		if (p[0] < DHCP_DISCOVER || p[0] > DHCP_INFORM)
-			return fail(w->why, w->whysize,
-				    "message type %u is unknown", p[0]);
+			return why_set(w->why, w->whysize, -EINVAL,
+				       "message type %u is unknown", p[0]);
 		r->type = (enum dhcp_type)p[0];
 		break;
 	case OPT_OVERLOAD:
 		/* Only in the options field: a second one is a repeat. */
 		if (p[0] < 1 || p[0] > 3)
-			return fail(w->why, w->whysize,
-				    "option 52 (overload) is %u, want 1..3",
-				    p[0]);
+			return why_set(w->why, w->whysize, -EINVAL,
+				       "option 52 (overload) is %u, want 1..3",
+				       p[0]);
 		w->overload = p[0];
 		break;
 	case OPT_MASK:
@@ -298,45 +287,54 @@ static int opt_area(struct walk *w, const unsigned char *p, size_t len,
 		if (code == OPT_END)
 			return 0;
 		if (i + 1 >= len)
-			return fail(w->why, w->whysize,
-				    "%s: option %u at byte %zu has no length",
-				    area, code, i);
+			return why_set(
+				w->why, w->whysize, -EINVAL,
+				"%s: option %u at byte %zu has no length", area,
+				code, i);
 		olen = p[i + 1];
 		if (olen > len - i - 2)
-			return fail(w->why, w->whysize,
-				    "%s: option %u of length %u runs past the "
-				    "end (%zu bytes left)",
-				    area, code, olen, len - i - 2);
+			return why_set(
+				w->why, w->whysize, -EINVAL,
+				"%s: option %u of length %u runs past the "
+				"end (%zu bytes left)",
+				area, code, olen, len - i - 2);
 		err = opt_take(w, code, p + i + 2, olen);
 		if (err)
 			return err;
 		i += 2 + olen;
 	}
-	return fail(w->why, w->whysize, "%s: no end option (255)", area);
+	return why_set(w->why, w->whysize, -EINVAL, "%s: no end option (255)",
+		       area);
 }
 
 static int header_check(const unsigned char *buf, size_t len, uint32_t xid,
 			const unsigned char mac[6], char *why, size_t n)
 {
 	if (len < DHCP_OPTIONS_OFF)
-		return fail(why, n, "message of %zu bytes, under %d", len,
-			    DHCP_OPTIONS_OFF);
+		return why_set(why, n, -EINVAL,
+			       "message of %zu bytes, under %d", len,
+			       DHCP_OPTIONS_OFF);
 	if (buf[OFF_OP] != 2)
-		return fail(why, n, "op %u is not BOOTREPLY (2)", buf[OFF_OP]);
+		return why_set(why, n, -EINVAL, "op %u is not BOOTREPLY (2)",
+			       buf[OFF_OP]);
 	if (buf[OFF_HLEN] > 16)
-		return fail(why, n, "hlen %u is over 16", buf[OFF_HLEN]);
+		return why_set(why, n, -EINVAL, "hlen %u is over 16",
+			       buf[OFF_HLEN]);
 	if (buf[OFF_HTYPE] != 1 || buf[OFF_HLEN] != 6)
-		return fail(why, n, "htype %u hlen %u is not Ethernet",
-			    buf[OFF_HTYPE], buf[OFF_HLEN]);
+		return why_set(why, n, -EINVAL,
+			       "htype %u hlen %u is not Ethernet",
+			       buf[OFF_HTYPE], buf[OFF_HLEN]);
 	if (get32(buf + OFF_XID) != xid)
-		return fail(why, n, "xid 0x%08x is not ours (0x%08x)",
-			    get32(buf + OFF_XID), xid);
+		return why_set(why, n, -EINVAL,
+			       "xid 0x%08x is not ours (0x%08x)",
+			       get32(buf + OFF_XID), xid);
 	if (mac && memcmp(buf + OFF_CHADDR, mac, 6))
-		return fail(why, n, "chaddr is not our MAC");
+		return why_set(why, n, -EINVAL, "chaddr is not our MAC");
 	if (memcmp(buf + OFF_COOKIE, cookie, 4))
-		return fail(why, n, "magic cookie %02x%02x%02x%02x is wrong",
-			    buf[OFF_COOKIE], buf[OFF_COOKIE + 1],
-			    buf[OFF_COOKIE + 2], buf[OFF_COOKIE + 3]);
+		return why_set(why, n, -EINVAL,
+			       "magic cookie %02x%02x%02x%02x is wrong",
+			       buf[OFF_COOKIE], buf[OFF_COOKIE + 1],
+			       buf[OFF_COOKIE + 2], buf[OFF_COOKIE + 3]);
 	return 0;
 }
 
@@ -362,13 +360,16 @@ int dhcp_parse(const unsigned char *buf, size_t len, uint32_t xid,
 	if (err)
 		return err;
 	if (!r->type)
-		return fail(why, whysize, "no message type (option 53)");
+		return why_set(why, whysize, -EINVAL,
+			       "no message type (option 53)");
 	memcpy(&r->yiaddr, buf + OFF_YIADDR, 4);
 	if ((r->type == DHCP_OFFER || r->type == DHCP_ACK) && !r->yiaddr.s_addr)
-		return fail(why, whysize, "%s offers no address (yiaddr 0)",
-			    dhcp_type_name(r->type));
+		return why_set(why, whysize, -EINVAL,
+			       "%s offers no address (yiaddr 0)",
+			       dhcp_type_name(r->type));
 	if (r->type == DHCP_OFFER && !r->has_server_id)
-		return fail(why, whysize, "DHCPOFFER has no server id (54)");
+		return why_set(why, whysize, -EINVAL,
+			       "DHCPOFFER has no server id (54)");
 	return 0;
 }
 
@@ -431,28 +432,33 @@ int dhcp_unframe(const unsigned char *pkt, size_t len, bool csum_unverified,
 	const unsigned char *udp;
 
 	if (len < 20 || pkt[0] >> 4 != 4)
-		return fail(why, n, "not an IPv4 packet (%zu bytes)", len);
+		return why_set(why, n, -EINVAL,
+			       "not an IPv4 packet (%zu bytes)", len);
 	ihl = (size_t)(pkt[0] & 15) * 4;
 	total = get16(pkt + 2);
 	if (ihl < 20 || total < ihl + 8 || total > len)
-		return fail(why, n, "IPv4 lengths %zu/%zu wrong for %zu bytes",
-			    ihl, total, len);
+		return why_set(why, n, -EINVAL,
+			       "IPv4 lengths %zu/%zu wrong for %zu bytes", ihl,
+			       total, len);
 	if (get16(pkt + 6) & 0x3fff)
-		return fail(why, n, "IPv4 fragment");
+		return why_set(why, n, -EINVAL, "IPv4 fragment");
 	if (pkt[9] != 17)
-		return fail(why, n, "protocol %u is not UDP", pkt[9]);
+		return why_set(why, n, -EINVAL, "protocol %u is not UDP",
+			       pkt[9]);
 	if (csum_fold(csum_add(0, pkt, ihl)))
-		return fail(why, n, "IPv4 header checksum is wrong");
+		return why_set(why, n, -EINVAL,
+			       "IPv4 header checksum is wrong");
 	udp = pkt + ihl;
 	ulen = get16(udp + 4);
 	if (get16(udp + 2) != DHCP_CLIENT_PORT)
-		return fail(why, n, "UDP port %u is not %d", get16(udp + 2),
-			    DHCP_CLIENT_PORT);
+		return why_set(why, n, -EINVAL, "UDP port %u is not %d",
+			       get16(udp + 2), DHCP_CLIENT_PORT);
 	if (ulen < 8 || ulen > total - ihl)
-		return fail(why, n, "UDP length %zu is wrong", ulen);
+		return why_set(why, n, -EINVAL, "UDP length %zu is wrong",
+			       ulen);
 	if (get16(udp + 6) && !csum_unverified &&
 	    csum_fold(csum_add(pseudo_sum(pkt, (uint16_t)ulen), udp, ulen)))
-		return fail(why, n, "UDP checksum is wrong");
+		return why_set(why, n, -EINVAL, "UDP checksum is wrong");
 	*msg = udp + 8;
 	*msglen = ulen - 8;
 	return 0;

@@ -39,23 +39,11 @@
 #include <sys/socket.h>
 
 #include "net.h"
+#include "util.h"
 
 #define IP_FIELDS 9 /* client:peer:gw:mask:host:dev:autoconf:dns0:dns1 */
 
 enum { F_CLIENT, F_PEER, F_GW, F_MASK, F_HOST, F_DEV, F_AUTO, F_DNS0 };
-
-__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t whysize,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whysize) {
-		va_start(ap, fmt);
-		vsnprintf(why, whysize, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 void net_conf_defaults(struct net_conf *nc)
 {
@@ -134,23 +122,25 @@ static int mask_parse(const char *s, int family, unsigned int *prefix,
 
 	if (dec_parse(s, &p)) {
 		if (p < 1 || p > max)
-			return fail(why, n, "prefix length %s is not in 1..%u",
-				    s, max);
+			return why_set(why, n, -EINVAL,
+				       "prefix length %s is not in 1..%u", s,
+				       max);
 		*prefix = p;
 		return 0;
 	}
 	if (family == AF_INET6)
-		return fail(why, n, "netmask %s: IPv6 takes a prefix length",
-			    s);
+		return why_set(why, n, -EINVAL,
+			       "netmask %s: IPv6 takes a prefix length", s);
 	if (inet_pton(AF_INET, s, &m) != 1)
-		return fail(why, n, "netmask '%s' is not a mask or a prefix",
-			    s);
+		return why_set(why, n, -EINVAL,
+			       "netmask '%s' is not a mask or a prefix", s);
 	host = ~ntohl(m.s_addr);
 	/* The host part must be 2^k - 1: ones only at the low end. */
 	if (host & (host + 1))
-		return fail(why, n, "netmask %s is not contiguous", s);
+		return why_set(why, n, -EINVAL, "netmask %s is not contiguous",
+			       s);
 	if (host == 0xffffffffu)
-		return fail(why, n, "netmask %s is empty", s);
+		return why_set(why, n, -EINVAL, "netmask %s is empty", s);
 	for (p = 32; host; host >>= 1)
 		p--;
 	*prefix = p;
@@ -183,9 +173,9 @@ static bool name_ok(const char *s, size_t max, const char *extra)
 static int ifname_set(struct net_conf *t, const char *s, char *why, size_t n)
 {
 	if (!name_ok(s, sizeof(t->ifname) - 1, "-_.@+"))
-		return fail(why, n,
-			    "interface name '%s' is not 1..15 of a-z 0-9 -_.@+",
-			    s);
+		return why_set(
+			why, n, -EINVAL,
+			"interface name '%s' is not 1..15 of a-z 0-9 -_.@+", s);
 	snprintf(t->ifname, sizeof(t->ifname), "%s", s);
 	return 0;
 }
@@ -207,12 +197,13 @@ static int method_parse(const char *s, enum net_method *m, char *why, size_t n)
 	}
 	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
 		if (!strcmp(s, v6[i]))
-			return fail(why, n,
-				    "ip=%s is not supported: "
-				    "use a static IPv6 address",
-				    s);
+			return why_set(why, n, -EINVAL,
+				       "ip=%s is not supported: "
+				       "use a static IPv6 address",
+				       s);
 	if (!strcmp(s, "bootp") || !strcmp(s, "rarp") || !strcmp(s, "both"))
-		return fail(why, n, "ip=%s is not supported: use dhcp", s);
+		return why_set(why, n, -EINVAL,
+			       "ip=%s is not supported: use dhcp", s);
 	return -ENOENT;
 }
 
@@ -241,13 +232,15 @@ static int dns_add(struct net_conf *t, const char *s, bool bare_v6, char *why,
 	struct net_addr a;
 
 	if (!addr_parse(s, bare_v6, &a))
-		return fail(why, n,
-			    "DNS server '%s' is not an IPv4 address or %s", s,
-			    bare_v6 ? "an IPv6 address"
-				    : "a bracketed IPv6 address ([fd00::53])");
+		return why_set(
+			why, n, -EINVAL,
+			"DNS server '%s' is not an IPv4 address or %s", s,
+			bare_v6 ? "an IPv6 address"
+				: "a bracketed IPv6 address ([fd00::53])");
 	if (t->n_dns >= NET_DNS_MAX)
-		return fail(why, n, "DNS server %s: more than %d DNS servers",
-			    s, NET_DNS_MAX);
+		return why_set(why, n, -EINVAL,
+			       "DNS server %s: more than %d DNS servers", s,
+			       NET_DNS_MAX);
 	t->dns[t->n_dns++] = a;
 	return 0;
 }
@@ -258,10 +251,11 @@ static int addr_field(const char *what, const char *s, struct net_addr *a,
 	if (addr_parse(s, false, a))
 		return 0;
 	if (strchr(s, '[') || strchr(s, ']'))
-		return fail(why, n, "%s '%s' is not an IPv6 address", what, s);
-	return fail(why, n,
-		    "%s '%s' is not an IPv4 or a [bracketed] IPv6 address",
-		    what, s);
+		return why_set(why, n, -EINVAL,
+			       "%s '%s' is not an IPv6 address", what, s);
+	return why_set(why, n, -EINVAL,
+		       "%s '%s' is not an IPv4 or a [bracketed] IPv6 address",
+		       what, s);
 }
 
 /* The gateway of a static address: same family, inside the subnet. */
@@ -274,14 +268,17 @@ static int gw_check(const struct net_conf *t, const char *s, char *why,
 
 	net_addr_str(&t->addr, a, sizeof(a));
 	if (t->gw.family != t->addr.family)
-		return fail(why, n,
-			    "gateway %s and address %s are not of one family",
-			    s, a);
+		return why_set(
+			why, n, -EINVAL,
+			"gateway %s and address %s are not of one family", s,
+			a);
 	if (!memcmp(t->gw.a, t->addr.a, 16))
-		return fail(why, n, "gateway %s is the address itself", s);
+		return why_set(why, n, -EINVAL,
+			       "gateway %s is the address itself", s);
 	if (!link_local && !same_prefix(&t->gw, &t->addr, t->prefix))
-		return fail(why, n, "gateway %s is not in %s/%u (unreachable)",
-			    s, a, t->prefix);
+		return why_set(why, n, -EINVAL,
+			       "gateway %s is not in %s/%u (unreachable)", s, a,
+			       t->prefix);
 	return 0;
 }
 
@@ -294,24 +291,24 @@ static int static_addr(struct net_conf *t, char **f, int nf, char *why,
 	int err;
 
 	if (!f[F_CLIENT][0])
-		return fail(
-			why, n,
+		return why_set(
+			why, n, -EINVAL,
 			"a static address needs <client-IP>, the first field");
 	err = addr_field("client address", f[F_CLIENT], &t->addr, why, n);
 	if (err)
 		return err;
 	net_addr_str(&t->addr, a, sizeof(a));
 	if (!unicast(&t->addr))
-		return fail(why, n,
-			    "client address %s is not a unicast address", a);
+		return why_set(why, n, -EINVAL,
+			       "client address %s is not a unicast address", a);
 	if (nf > F_PEER && f[F_PEER][0] &&
 	    (err = addr_field("peer", f[F_PEER], &peer, why, n)))
 		return err;
 	if (!mask[0])
-		return fail(why, n,
-			    "client address %s has no netmask (4th field): "
-			    "a /%u reaches no gateway",
-			    a, addr_bits(&t->addr));
+		return why_set(why, n, -EINVAL,
+			       "client address %s has no netmask (4th field): "
+			       "a /%u reaches no gateway",
+			       a, addr_bits(&t->addr));
 	err = mask_parse(mask, t->addr.family, &t->prefix, why, n);
 	if (err)
 		return err;
@@ -332,13 +329,14 @@ static int long_form(struct net_conf *t, char **f, int nf, char *why, size_t n)
 	if (t->method == NET_STATIC) {
 		err = static_addr(t, f, nf, why, n);
 	} else if (f[F_CLIENT][0]) {
-		err = fail(why, n,
-			   "client address %s with dhcp: for a static address, "
-			   "autoconf must be none",
-			   f[F_CLIENT]);
+		err = why_set(
+			why, n, -EINVAL,
+			"client address %s with dhcp: for a static address, "
+			"autoconf must be none",
+			f[F_CLIENT]);
 	} else if ((nf > F_GW && f[F_GW][0]) || (nf > F_MASK && f[F_MASK][0])) {
-		err = fail(
-			why, n,
+		err = why_set(
+			why, n, -EINVAL,
 			"a gateway or netmask with dhcp: the server gives them");
 	} else if (nf > F_PEER && f[F_PEER][0]) {
 		err = addr_field("peer", f[F_PEER], &peer, why, n);
@@ -347,9 +345,10 @@ static int long_form(struct net_conf *t, char **f, int nf, char *why, size_t n)
 	}
 	if (!err && nf > F_HOST && f[F_HOST][0]) {
 		if (!name_ok(f[F_HOST], sizeof(t->hostname) - 1, "-."))
-			return fail(why, n,
-				    "hostname '%s' is not 1..63 of a-z 0-9 - .",
-				    f[F_HOST]);
+			return why_set(
+				why, n, -EINVAL,
+				"hostname '%s' is not 1..63 of a-z 0-9 - .",
+				f[F_HOST]);
 		snprintf(t->hostname, sizeof(t->hostname), "%s", f[F_HOST]);
 	}
 	if (!err && nf > F_DEV && f[F_DEV][0])
@@ -368,17 +367,19 @@ static int ip_set(struct net_conf *t, const char *value, char *why, size_t n)
 	int nf, err;
 
 	if (!value[0])
-		return fail(why, n,
-			    "ip= is empty (dhcp, IFACE:dhcp or the long form)");
+		return why_set(
+			why, n, -EINVAL,
+			"ip= is empty (dhcp, IFACE:dhcp or the long form)");
 	if (strlen(value) >= sizeof(buf))
-		return fail(why, n, "ip= value is longer than %zu characters",
-			    sizeof(buf) - 1);
+		return why_set(why, n, -EINVAL,
+			       "ip= value is longer than %zu characters",
+			       sizeof(buf) - 1);
 	strcpy(buf, value);
 	nf = split_fields(buf, f, IP_FIELDS);
 	if (nf < 0)
-		return fail(why, n,
-			    "ip=%s has more than %d ':'-separated fields",
-			    value, IP_FIELDS);
+		return why_set(why, n, -EINVAL,
+			       "ip=%s has more than %d ':'-separated fields",
+			       value, IP_FIELDS);
 	memset(&t->addr, 0, sizeof(t->addr));
 	memset(&t->gw, 0, sizeof(t->gw));
 	t->prefix = 0;
@@ -386,27 +387,27 @@ static int ip_set(struct net_conf *t, const char *value, char *why, size_t n)
 		err = method_parse(f[nf - 1], &t->method, why, n);
 		if (err != -ENOENT && (err || t->method == NET_STATIC))
 			return err ? err
-				   : fail(why, n,
-					  "ip=%s: a static address needs the long form "
-					  "<client-IP>::<gw>:<netmask>::<iface>:none",
-					  value);
+				   : why_set(why, n, -EINVAL,
+					     "ip=%s: a static address needs the long form "
+					     "<client-IP>::<gw>:<netmask>::<iface>:none",
+					     value);
 		if (!err)
 			return nf == 2 ? ifname_set(t, f[0], why, n) : 0;
 	}
 	if (nf > F_DNS0 && dec_parse(f[F_DNS0], &mtu))
-		return fail(why, n,
-			    "ip=%s: the <mtu>:<macaddr> fields are not "
-			    "supported",
-			    value);
+		return why_set(why, n, -EINVAL,
+			       "ip=%s: the <mtu>:<macaddr> fields are not "
+			       "supported",
+			       value);
 	autoconf = nf > F_AUTO ? f[F_AUTO] : "";
 	if (!autoconf[0])
 		t->method = f[F_CLIENT][0] ? NET_STATIC : NET_DHCP;
 	else if ((err = method_parse(autoconf, &t->method, why, n)))
 		return err != -ENOENT
 			       ? err
-			       : fail(why, n,
-				      "autoconf '%s' is not none, off, dhcp, on or any",
-				      autoconf);
+			       : why_set(why, n, -EINVAL,
+					 "autoconf '%s' is not none, off, dhcp, on or any",
+					 autoconf);
 	return long_form(t, f, nf, why, n);
 }
 
@@ -430,9 +431,11 @@ static int iface_set(struct net_conf *t, const char *s, char *why, size_t n)
 	if (!strchr(s, ':'))
 		return ifname_set(t, s, why, n);
 	if (mac_parse(s, t->mac))
-		return fail(why, n, "MAC '%s' is not aa:bb:cc:dd:ee:ff", s);
+		return why_set(why, n, -EINVAL,
+			       "MAC '%s' is not aa:bb:cc:dd:ee:ff", s);
 	if (t->mac[0] & 1)
-		return fail(why, n, "MAC %s is a multicast address", s);
+		return why_set(why, n, -EINVAL, "MAC %s is a multicast address",
+			       s);
 	t->has_mac = true;
 	return 0;
 }
@@ -442,11 +445,12 @@ static int timeout_set(struct net_conf *t, const char *s, char *why, size_t n)
 	unsigned int v;
 
 	if (!s[0] || strspn(s, "0123456789") != strlen(s))
-		return fail(why, n,
-			    "net_timeout '%s' is not a number of seconds", s);
+		return why_set(why, n, -EINVAL,
+			       "net_timeout '%s' is not a number of seconds",
+			       s);
 	if (!dec_parse(s, &v) || v < 1 || v > 3600)
-		return fail(why, n, "net_timeout %s is not in 1..3600 seconds",
-			    s);
+		return why_set(why, n, -EINVAL,
+			       "net_timeout %s is not in 1..3600 seconds", s);
 	t->timeout = v;
 	return 0;
 }
@@ -473,21 +477,6 @@ int net_conf_set(struct net_conf *nc, const char *key, const char *value,
 	return err;
 }
 
-/* snprintf that appends at @*len and keeps counting past @size. */
-__attribute__((format(printf, 4, 5))) static void
-put(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vsnprintf(*len < size ? buf + *len : NULL,
-		      *len < size ? size - *len : 0, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		*len += (size_t)r;
-}
-
 size_t net_conf_summary(const struct net_conf *nc, char *buf, size_t size)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -496,25 +485,26 @@ size_t net_conf_summary(const struct net_conf *nc, char *buf, size_t size)
 
 	if (size)
 		buf[0] = 0;
-	put(buf, size, &len, "net=%s",
-	    nc->method == NET_DHCP ? "dhcp" : "static");
-	put(buf, size, &len, " net_iface=%s",
-	    nc->ifname[0] ? nc->ifname : "auto");
+	buf_addf(buf, size, &len, "net=%s",
+		 nc->method == NET_DHCP ? "dhcp" : "static");
+	buf_addf(buf, size, &len, " net_iface=%s",
+		 nc->ifname[0] ? nc->ifname : "auto");
 	if (nc->has_mac)
-		put(buf, size, &len, " net_mac=%02x:%02x:%02x:%02x:%02x:%02x",
-		    nc->mac[0], nc->mac[1], nc->mac[2], nc->mac[3], nc->mac[4],
-		    nc->mac[5]);
+		buf_addf(buf, size, &len,
+			 " net_mac=%02x:%02x:%02x:%02x:%02x:%02x", nc->mac[0],
+			 nc->mac[1], nc->mac[2], nc->mac[3], nc->mac[4],
+			 nc->mac[5]);
 	if (nc->method == NET_STATIC)
-		put(buf, size, &len, " net_addr=%s/%u",
-		    net_addr_str(&nc->addr, a, sizeof(a)), nc->prefix);
+		buf_addf(buf, size, &len, " net_addr=%s/%u",
+			 net_addr_str(&nc->addr, a, sizeof(a)), nc->prefix);
 	if (nc->gw.family)
-		put(buf, size, &len, " net_gw=%s",
-		    net_addr_str(&nc->gw, a, sizeof(a)));
+		buf_addf(buf, size, &len, " net_gw=%s",
+			 net_addr_str(&nc->gw, a, sizeof(a)));
 	for (i = 0; i < nc->n_dns && i < NET_DNS_MAX; i++)
-		put(buf, size, &len, "%s%s", i ? "," : " net_dns=",
-		    net_addr_str(&nc->dns[i], a, sizeof(a)));
+		buf_addf(buf, size, &len, "%s%s", i ? "," : " net_dns=",
+			 net_addr_str(&nc->dns[i], a, sizeof(a)));
 	if (nc->hostname[0])
-		put(buf, size, &len, " net_hostname=%s", nc->hostname);
-	put(buf, size, &len, " net_timeout=%u", nc->timeout);
+		buf_addf(buf, size, &len, " net_hostname=%s", nc->hostname);
+	buf_addf(buf, size, &len, " net_timeout=%u", nc->timeout);
 	return len;
 }

@@ -28,7 +28,6 @@
 
 #include <nfsc/libnfs.h>
 
-#include "progress.h"
 #include "transport.h"
 #include "util.h"
 
@@ -193,7 +192,7 @@ static int nfs_replay(struct nfs *n)
  * Drop the connection and make a new one, again and again until
  * retry_window has passed since @since. @return 0 or the last -errno.
  */
-static int nfs_reconnect(struct nfs *n, double since, int err)
+static int nfs_reconnect(struct nfs *n, uint64_t since, int err)
 {
 	const struct target_conf *c = n->t->conf;
 	unsigned int pause = 1;
@@ -202,7 +201,7 @@ static int nfs_reconnect(struct nfs *n, double since, int err)
 
 	if (n->gone)
 		return -EIO;
-	while (progress_now() - since < c->retry_window) {
+	while (now_ms() - since < c->retry_window * 1000ull) {
 		nfs_drop(n);
 		if (tries++ == 0)
 			msg("nfs %s:%s (port %u): %s: the server does not "
@@ -223,7 +222,8 @@ static int nfs_reconnect(struct nfs *n, double since, int err)
 		}
 		if (nfs_err_final(err) && err != -ENOENT)
 			return err;
-		left = c->retry_window - (progress_now() - since);
+		left = (double)c->retry_window -
+		       (double)(now_ms() - since) / 1e3;
 		if (left > 0)
 			usleep((useconds_t)((left < pause ? left : pause) *
 					    1e6));
@@ -243,7 +243,7 @@ static int nfs_ready(struct nfs *n)
 		return 0;
 	if (n->gone)
 		return -EIO;
-	return nfs_reconnect(n, progress_now(), -EIO);
+	return nfs_reconnect(n, now_ms(), -EIO);
 }
 
 /* @a/@b into @out. @return 0, or -ENAMETOOLONG. */
@@ -295,7 +295,7 @@ static int nfs_t_open(struct target *t)
 		 c->nfs.export, c->path);
 	err = nfs_connect(n);
 	if (err && !nfs_err_final(err))
-		err = nfs_reconnect(n, progress_now(), err);
+		err = nfs_reconnect(n, now_ms(), err);
 	if (err) {
 		nfs_explain(n, "mount", c->nfs.export,
 			    err == -ENOENT ? -ENOENT : err);
@@ -341,7 +341,7 @@ static int nfs_t_mkdir(struct target *t, char *name)
  * @return 0 or -errno, with a message. */
 static int nfs_commit_all(struct nfs *n)
 {
-	double since = progress_now();
+	uint64_t since = now_ms();
 	int err;
 
 	for (;;) {
@@ -378,7 +378,7 @@ static void nfs_keep(struct nfs *n, const void *buf, size_t len, uint64_t off)
 static int nfs_write_one(struct nfs *n, const void *buf, size_t len,
 			 uint64_t off)
 {
-	double since = 0;
+	uint64_t since = 0;
 	int rc;
 
 	if (n->rp.used + len > NFS_REPLAY_MAX || n->rp.n == NFS_REPLAY_RECS) {
@@ -398,7 +398,7 @@ static int nfs_write_one(struct nfs *n, const void *buf, size_t len,
 		if (nfs_err_final(rc))
 			break;
 		if (!since)
-			since = progress_now();
+			since = now_ms();
 		rc = nfs_reconnect(n, since, rc);
 		if (rc)
 			break;
@@ -481,7 +481,7 @@ static int nfs_t_commit(struct target *t, const char *from, const char *to)
 {
 	struct nfs *n = t->priv;
 	char a[PATH_MAX], b[PATH_MAX];
-	double since = progress_now();
+	uint64_t since = now_ms();
 	int err;
 
 	err = path_join(a, sizeof(a), n->dir, from);
