@@ -57,6 +57,10 @@ static int module_load(const char *path)
 			    : "");
 	}
 	close(fd);
+	/* The initramfs is RAM the capture kernel needs: a loaded module's
+	 * file is dead weight from now on. */
+	if (!err)
+		unlink(path);
 	return err;
 }
 
