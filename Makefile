@@ -44,6 +44,7 @@ HOST_LIBS   := -lzstd -lpthread
 NET_SRCS  := transports/net.c transports/rtnl%.c transports/dhcp%.c
 SRCS      := $(filter-out \
                $(if $(filter 0,$(WITH_NFS)),transports/nfs.c) \
+               $(if $(filter 0,$(WITH_SSH)),transports/ssh.c) \
                $(if $(filter 0,$(WITH_NET)),$(NET_SRCS)), \
                $(wildcard common/*.c collectors/*.c init/*.c transports/*.c))
 # What the host unit tests link: the code that needs no sysroot library

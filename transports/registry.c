@@ -14,6 +14,7 @@
 
 extern const struct transport transport_local;
 extern const struct transport transport_nfs;
+extern const struct transport transport_ssh;
 
 /* A vendor who wants a smaller binary builds without the network
  * targets (make WITH_NFS=0 WITH_SSH=0). */
@@ -21,6 +22,9 @@ static const struct transport *const transports[] = {
 	&transport_local,
 #if KDI_WITH_NFS
 	&transport_nfs,
+#endif
+#if KDI_WITH_SSH
+	&transport_ssh,
 #endif
 };
 
