@@ -190,9 +190,15 @@ build_mbedtls() {
 	cp -R "$t/include/mbedtls" "$t/include/psa" "$STAGE/include/"
 }
 
-# Client only: no server, GSSAPI, zlib, pcap or examples.
+# Client only: no server, GSSAPI, zlib, pcap or examples. No library
+# constructor: it would seed the random generator when any kdumpinit
+# starts, and in the capture kernel that is PID 1 before /dev is mounted
+# (mbedTLS reads /dev/urandom under musl): the failure is cached for good
+# and every ssh connection fails with "PRNG error". kdumpinit calls
+# ssh_init() itself when it needs libssh.
 build_libssh() {
 	cmake_build "$1" -DWITH_MBEDTLS=ON -DMBEDTLS_ROOT_DIR="$STAGE" \
+		-DHAVE_CONSTRUCTOR_ATTRIBUTE=0 -DHAVE_DESTRUCTOR_ATTRIBUTE=0 \
 		-DWITH_SERVER=OFF -DWITH_GSSAPI=OFF -DWITH_ZLIB=OFF \
 		-DWITH_PCAP=OFF -DWITH_EXAMPLES=OFF -DWITH_NACL=OFF \
 		-DWITH_SYMBOL_VERSIONING=OFF -DWITH_DEBUG_CALLTRACE=OFF \

@@ -39,6 +39,8 @@ struct ssht {
 	char dir[PATH_MAX];
 	bool gone;		 /* retry_window ran out */
 	unsigned int reconnects; /* for the summary */
+	char why[256];		 /* libssh's word on the last failure */
+	bool init;		 /* ssh_init() done */
 	struct target *t;
 };
 
@@ -143,8 +145,10 @@ static int ssh_connect_once(struct ssht *h)
 	ssh_options_set(h->s, SSH_OPTIONS_PROCESS_CONFIG, &off);
 	ssh_options_set(h->s, SSH_OPTIONS_KNOWNHOSTS, c->ssh.known_hosts);
 	ssh_options_set(h->s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-	if (ssh_connect(h->s) != SSH_OK)
+	if (ssh_connect(h->s) != SSH_OK) {
+		snprintf(h->why, sizeof(h->why), "%s", ssh_get_error(h->s));
 		return -EIO;
+	}
 	err = ssh_hostkey_check(h);
 	if (err)
 		return err;
@@ -190,7 +194,8 @@ static int ssh_reconnect(struct ssht *h, uint64_t since, int err)
 			    "or the connection was lost; trying again for up "
 			    "to %u s (retry_window)",
 			    c->ssh.user, c->ssh.host, c->ssh.port,
-			    strerror(-err), c->retry_window);
+			    h->why[0] ? h->why : strerror(-err),
+			    c->retry_window);
 		err = ssh_connect_once(h);
 		if (!err && h->file[0]) {
 			h->f = sftp_open(h->sftp, h->file, O_WRONLY, 0);
@@ -208,8 +213,8 @@ static int ssh_reconnect(struct ssht *h, uint64_t since, int err)
 	}
 	ssh_drop(h);
 	h->gone = true;
-	msg("ssh %s@%s: no answer for %u s: giving up", c->ssh.user,
-	    c->ssh.host, c->retry_window);
+	msg("ssh %s@%s: no answer for %u s: giving up (%s)", c->ssh.user,
+	    c->ssh.host, c->retry_window, h->why[0] ? h->why : strerror(-err));
 	return err;
 }
 
@@ -246,7 +251,13 @@ static int ssh_t_open(struct target *t)
 	t->priv = h;
 	snprintf(t->where, sizeof(t->where), "%s@%s:%s", c->ssh.user,
 		 c->ssh.host, c->path);
-	ssh_init();
+	/* Seeds the random generator: /dev must be there (it is now). */
+	if (ssh_init() < 0) {
+		msg("ssh: cannot set up libssh's crypto (random numbers from "
+		    "/dev/urandom)");
+		return -EIO;
+	}
+	h->init = true;
 	err = ssh_connect_once(h);
 	if (err == -EIO)
 		err = ssh_reconnect(h, now_ms(), err);
@@ -453,6 +464,8 @@ static int ssh_t_close(struct target *t)
 	if (h->s && !h->f)
 		ssh_disconnect(h->s);
 	ssh_drop(h);
+	if (h->init)
+		ssh_finalize();
 	free(h);
 	t->priv = NULL;
 	return 0;
