@@ -259,7 +259,8 @@ sshd_launch() {
 	SSHD_PID=$!
 	end=$(($(date +%s) + ${SSHD_START_TIMEOUT:-10}))
 	while :; do
-		if ! sshd_running; then
+		# Not sshd_running: until the exec, $! is a shell.
+		if ! sshd_alive "$SSHD_PID"; then
 			tail -n 5 "$log" >&2
 			kdi_msg "sshd exited at start, see $log"
 			wait "$SSHD_PID" 2>/dev/null
@@ -285,10 +286,12 @@ sshd_alive() {
 	esac
 }
 
+# The listener's command line is no test (setproctitle rewrites it and,
+# with a small environment, cuts it short): its executable is.
 sshd_running() {
 	[ -n "${SSHD_PID:-}" ] && sshd_alive "$SSHD_PID" &&
-		ps -o args= -p "$SSHD_PID" 2>/dev/null |
-		grep -qF -- "$SSHD_WORKDIR/sshd_config"
+		[ "$(readlink "/proc/$SSHD_PID/exe" 2>/dev/null)" = \
+			"$(readlink -f "$SSHD_BIN")" ]
 }
 
 # Print the pids among $* that are alive, comma-separated.
