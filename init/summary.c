@@ -69,6 +69,8 @@ size_t summary_format(const struct capture *cap, char *buf, size_t size)
 	put(&o, "crash time: %s\n", when);
 	if (cap->target[0])
 		put(&o, "target: %s\n", cap->target);
+	if (cap->reconnects)
+		put(&o, "reconnects: %u\n", cap->reconnects);
 	put(&o, "dump level: %d\n", cap->opts.level);
 	put(&o, "format: %s\n", format_name(&cap->opts));
 	put(&o, "pages: %llu dumped of %llu present\n",
@@ -81,6 +83,8 @@ size_t summary_format(const struct capture *cap, char *buf, size_t size)
 		put(&o, "kernel log: not saved: %s\n", cap->dmesg_why);
 	else
 		put(&o, "kernel log: vmcore-dmesg.txt\n");
+	if (cap->sha256[0])
+		put(&o, "sha256: %s\n", cap->sha256);
 	if (cap->dump_why[0])
 		put(&o, "outcome: incomplete: %s\n", cap->dump_why);
 	else

@@ -22,6 +22,8 @@ struct capture {
 	struct dump_result res;
 	char dump_why[160];	     /* why the dump is incomplete, or "" */
 	char target[PATH_MAX + 600]; /* where it went, over which network */
+	unsigned int reconnects;     /* network targets */
+	char sha256[96];	     /* of the saved vmcore, or why none */
 };
 
 /* Remember the last panic-looking line of the kernel log @log. */

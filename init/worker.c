@@ -234,6 +234,24 @@ static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)
 	return err;
 }
 
+/* The saved dump's SHA-256, where the target can compute it itself. */
+static void dump_digest(struct target *t, struct capture *cap)
+{
+	char hex[65];
+	int err;
+
+	if (!t->tp->sha256)
+		return;
+	err = t->tp->sha256(t, "vmcore", hex);
+	if (err)
+		snprintf(cap->sha256, sizeof(cap->sha256),
+			 "not computed (the server could not: %s)",
+			 strerror(-err));
+	else
+		snprintf(cap->sha256, sizeof(cap->sha256),
+			 "%s (computed by the server)", hex);
+}
+
 static int summary_fill(struct sink *out, void *arg)
 {
 	const struct capture *cap = arg;
@@ -317,6 +335,9 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 	summary_save(&t, &cap);
 	watchdog_notify();
 	err = dump_save(&t, &vc, &cap);
+	cap.reconnects = t.reconnects;
+	if (!err)
+		dump_digest(&t, &cap);
 	summary_save(&t, &cap);
 	if (!err)
 		msg("dump saved in %s/%s", t.where, t.dir);

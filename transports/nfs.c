@@ -216,6 +216,7 @@ static int nfs_reconnect(struct nfs *n, uint64_t since, int err)
 		if (!err)
 			err = nfs_replay(n);
 		if (!err) {
+			n->t->reconnects++;
 			msg("nfs %s:%s: reconnected", c->nfs.server,
 			    c->nfs.export);
 			return 0;

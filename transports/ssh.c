@@ -37,10 +37,9 @@ struct ssht {
 	sftp_file f;
 	char file[PATH_MAX];
 	char dir[PATH_MAX];
-	bool gone;		 /* retry_window ran out */
-	unsigned int reconnects; /* for the summary */
-	char why[256];		 /* libssh's word on the last failure */
-	bool init;		 /* ssh_init() done */
+	bool gone;     /* retry_window ran out */
+	char why[256]; /* libssh's word on the last failure */
+	bool init;     /* ssh_init() done */
 	struct target *t;
 };
 
@@ -202,7 +201,7 @@ static int ssh_reconnect(struct ssht *h, uint64_t since, int err)
 			err = h->f ? 0 : ssh_err(h);
 		}
 		if (!err) {
-			h->reconnects++;
+			h->t->reconnects++;
 			msg("ssh %s@%s: reconnected", c->ssh.user, c->ssh.host);
 			return 0;
 		}
@@ -471,6 +470,72 @@ static int ssh_t_close(struct target *t)
 	return 0;
 }
 
+/* @path in single quotes for the server's shell. @return 0 or
+ * -ENAMETOOLONG. */
+static int sh_quote(char *out, size_t size, const char *path)
+{
+	size_t n = 0;
+
+	out[n++] = '\'';
+	for (; *path; path++) {
+		const char *piece = *path == '\'' ? "'\\''" : NULL;
+		size_t len = piece ? strlen(piece) : 1;
+
+		if (n + len + 2 > size)
+			return -ENAMETOOLONG;
+		memcpy(out + n, piece ? piece : path, len);
+		n += len;
+	}
+	out[n++] = '\'';
+	out[n] = 0;
+	return 0;
+}
+
+/*
+ * The client cannot hash the dump as it goes: the writer fills the page
+ * descriptor table and the data area side by side and rewrites the
+ * header last, so file order would need the whole table in memory. The
+ * server hashes its copy instead (an exec channel running sha256sum):
+ * nothing is read back over the network. A server that allows SFTP only
+ * cannot, and says so.
+ */
+static int ssh_t_sha256(struct target *t, const char *name, char hex[65])
+{
+	struct ssht *h = t->priv;
+	char path[PATH_MAX], cmd[PATH_MAX * 4 + 32], out[160];
+	int timeout = (int)t->conf->io_timeout * 20 * 1000, n = 0, r;
+	ssh_channel ch;
+
+	r = snprintf(path, sizeof(path), "%s/%s", h->dir, name);
+	if (r < 0 || (size_t)r >= sizeof(path) || !h->s)
+		return -EINVAL;
+	strcpy(cmd, "sha256sum -- ");
+	if (sh_quote(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), path))
+		return -ENAMETOOLONG;
+	ch = ssh_channel_new(h->s);
+	if (!ch)
+		return -ENOMEM;
+	if (ssh_channel_open_session(ch) != SSH_OK ||
+	    ssh_channel_request_exec(ch, cmd) != SSH_OK) {
+		ssh_channel_free(ch);
+		return -EOPNOTSUPP;
+	}
+	while (n < (int)sizeof(out) - 1 &&
+	       (r = ssh_channel_read_timeout(ch, out + n,
+					     (uint32_t)(sizeof(out) - 1 - n), 0,
+					     timeout)) > 0)
+		n += r;
+	out[n] = 0;
+	ssh_channel_send_eof(ch);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+	if (n < 64 || strspn(out, "0123456789abcdef") != 64)
+		return -EOPNOTSUPP;
+	memcpy(hex, out, 64);
+	hex[64] = 0;
+	return 0;
+}
+
 static const char *const ssh_types[] = {"ssh", NULL};
 
 const struct transport transport_ssh = {
@@ -485,5 +550,6 @@ const struct transport transport_ssh = {
 	.commit = ssh_t_commit,
 	.remove = ssh_t_remove,
 	.space = ssh_t_space,
+	.sha256 = ssh_t_sha256,
 	.close = ssh_t_close,
 };

@@ -76,9 +76,10 @@ struct target_conf {
 struct target {
 	const struct transport *tp;
 	const struct target_conf *conf;
-	char dir[256];	      /* dump directory, relative to the path */
-	char where[PATH_MAX]; /* for messages: "UUID=... /var/crash/dir" */
-	void *priv;	      /* the transport's own state */
+	char dir[256];		 /* dump directory, relative to the path */
+	char where[PATH_MAX];	 /* for messages: "UUID=... /var/crash/dir" */
+	unsigned int reconnects; /* connections made again (network) */
+	void *priv;		 /* the transport's own state */
 };
 
 struct transport {
@@ -114,6 +115,11 @@ struct transport {
 	/* Free and total bytes under the path. @return 0 or -errno, with a
 	 * message. */
 	int (*space)(struct target *t, uint64_t *avail, uint64_t *total);
+	/* Optional: the SHA-256 of file @name in the dump directory as the
+	 * target holds it, in hex, computed where the file is (nothing read
+	 * back over the network). @return 0 or -errno (-EOPNOTSUPP: the
+	 * target cannot). */
+	int (*sha256)(struct target *t, const char *name, char hex[65]);
 	/* Release everything: unmount, disconnect. @return 0 or -errno. */
 	int (*close)(struct target *t);
 };
