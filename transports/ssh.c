@@ -46,7 +46,10 @@ struct ssht {
 /* -errno for the last SFTP error (or a lost session). */
 static int ssh_err(struct ssht *h)
 {
-	if (!h->sftp)
+	/* After a broken connection the SFTP status is stale: the session
+	 * says what happened. */
+	if (!h->sftp || !h->s || !ssh_is_connected(h->s) ||
+	    ssh_get_error_code(h->s) == SSH_FATAL)
 		return -EIO;
 	switch (sftp_get_error(h->sftp)) {
 	case SSH_FX_NO_SUCH_FILE:
