@@ -111,7 +111,7 @@ port_pick() {
 crash() {
 	CONSOLE=$WORK/console-$1.log
 	qemu_start "$CONSOLE" "$TIMEOUT" "$KERNEL_VMLINUZ" \
-		"$WORK/$1-first.img" "console=ttyS0 crashkernel=192M panic=10"
+		"$WORK/$1-first.img" "console=ttyS0 crashkernel=${KDI_CRASHKERNEL:-192M} panic=10"
 	if [ -n "${2:-}" ]; then
 		if wait_console "kdumpinit: saving the dump" 240; then
 			"$2"
