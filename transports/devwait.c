@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "progress.h"
 #include "util.h"
 
 #define POLL_NS (150 * 1000 * 1000L)
@@ -118,7 +117,7 @@ static bool present(const char *spec, char *dev, size_t size, char *seen,
 int devwait(const char *spec, unsigned int timeout_s, char *dev, size_t size)
 {
 	const struct timespec pause = {0, POLL_NS};
-	double start = progress_now();
+	uint64_t start = now_ms();
 	char seen[1024] = "";
 	bool told = false;
 
@@ -126,10 +125,10 @@ int devwait(const char *spec, unsigned int timeout_s, char *dev, size_t size)
 		if (present(spec, dev, size, seen, sizeof(seen))) {
 			if (told)
 				msg("found %s as %s after %.1f s", spec, dev,
-				    progress_now() - start);
+				    (double)(now_ms() - start) / 1e3);
 			return 0;
 		}
-		if (progress_now() - start >= timeout_s)
+		if (now_ms() - start >= timeout_s * 1000ull)
 			break;
 		if (!told)
 			msg("waiting up to %u s for %s", timeout_s, spec);

@@ -118,20 +118,29 @@ static void nfs_drop(struct nfs *n)
 	n->fh = NULL;
 }
 
-/* Set ports and options that libnfs takes only in a URL. */
+/* The ports, which libnfs takes only in a URL's query: NFSv4 always on
+ * a port (2049 unless given); NFSv3 asks the portmapper for what is not
+ * given. */
 static int nfs_ports(struct nfs *n)
 {
 	const struct target_conf *c = n->t->conf;
+	unsigned int nfsport = c->nfs.port;
 	struct nfs_url *u;
-	char url[96];
+	char url[64];
+	int len;
 
-	snprintf(url, sizeof(url), "nfs://h/?nfsport=%u&mountport=%u",
-		 c->nfs.port ? c->nfs.port : 2049, c->nfs.mount_port);
-	if (c->nfs.version == 4 || !c->nfs.mount_port)
-		snprintf(url, sizeof(url), "nfs://h/?nfsport=%u",
-			 c->nfs.port ? c->nfs.port : 2049);
-	if (c->nfs.version == 3 && !c->nfs.port)
-		return 0; /* the portmapper says */
+	if (!nfsport && c->nfs.version != 3)
+		nfsport = 2049;
+	len = snprintf(url, sizeof(url), "nfs://h/?");
+	if (nfsport)
+		len += snprintf(url + len, sizeof(url) - (size_t)len,
+				"nfsport=%u&", nfsport);
+	if (c->nfs.version == 3 && c->nfs.mount_port)
+		len += snprintf(url + len, sizeof(url) - (size_t)len,
+				"mountport=%u&", c->nfs.mount_port);
+	if (url[len - 1] == '?')
+		return 0;
+	url[len - 1] = 0; /* the last '&' */
 	u = nfs_parse_url_incomplete(n->ctx, url);
 	if (!u)
 		return -EINVAL;
@@ -298,8 +307,7 @@ static int nfs_t_open(struct target *t)
 	if (err && !nfs_err_final(err))
 		err = nfs_reconnect(n, now_ms(), err);
 	if (err) {
-		nfs_explain(n, "mount", c->nfs.export,
-			    err == -ENOENT ? -ENOENT : err);
+		nfs_explain(n, "mount", c->nfs.export, err);
 		if (err == -ENOENT)
 			msg("nfs %s: no export %s there (check the server's "
 			    "exports and the nfs line)",
