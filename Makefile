@@ -113,7 +113,8 @@ bench: setup-test $(BUILD)/kdumpinit
 	bench/run
 
 SH_FILES := scripts/setup-host deps/build.sh tests/run $(SH_TESTS) \
-            $(wildcard mkinitrd/kdumpinit-mkinitrd qemu-tests/*.sh tests/*.sh \
+            $(wildcard mkinitrd/kdumpinit-mkinitrd mkinitrd/kdumpinit-propagate \
+                       qemu-tests/*.sh tests/*.sh \
                        qemu-tests/*.test qemu-tests/demo \
                        qemu-tests/make-vmcore qemu-tests/measure bench/run)
 C_FILES  := $(wildcard common/*.[ch] collectors/*.[ch] init/*.[ch] \

@@ -33,7 +33,8 @@ static const struct command commands[] = {
 	{"check-config", cmd_check_config,
 	 "check-config FILE          validate a kdumpinit.conf"},
 	{"check-target", cmd_check_target,
-	 "check-target FILE          write and remove a test file on its target"},
+	 "check-target FILE          write and remove a test file on its target\n"
+	 "   [--write MIB]           a timed MIB MiB file: the write rate"},
 	{"version", cmd_version, "version                    print versions"},
 };
 

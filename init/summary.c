@@ -69,10 +69,16 @@ size_t summary_format(const struct capture *cap, char *buf, size_t size)
 	put(&o, "crash time: %s\n", when);
 	if (cap->target[0])
 		put(&o, "target: %s\n", cap->target);
+	if (cap->via[0])
+		put(&o, "transfer: %s\n", cap->via);
 	if (cap->reconnects)
 		put(&o, "reconnects: %u\n", cap->reconnects);
 	put(&o, "dump level: %d\n", cap->opts.level);
-	put(&o, "format: %s\n", format_name(&cap->opts));
+	put(&o, "format: %s%s\n", format_name(&cap->opts),
+	    cap->flattened ? ", as a flattened stream in vmcore.flat "
+			     "(makedumpfile -R vmcore < vmcore.flat rebuilds "
+			     "the file crash opens)"
+			   : "");
 	put(&o, "pages: %llu dumped of %llu present\n",
 	    (unsigned long long)cap->res.pages_dumped,
 	    (unsigned long long)cap->res.pages_present);

@@ -22,6 +22,8 @@ struct capture {
 	struct dump_result res;
 	char dump_why[160];	     /* why the dump is incomplete, or "" */
 	char target[PATH_MAX + 600]; /* where it went, over which network */
+	char via[128];		     /* how the bytes travelled, or "" */
+	bool flattened;		     /* saved as vmcore.flat */
 	unsigned int reconnects;     /* network targets */
 	char sha256[96];	     /* of the saved vmcore, or why none */
 };

@@ -217,7 +217,7 @@ static void dump_opts_set(struct dump_opts *o, const struct kdi_config *cfg)
 static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)
 {
 	struct dump_job j = {.vc = vc, .cap = cap};
-	const char *name = t->tp->positioned ? "vmcore" : "vmcore.flat";
+	const char *name = t->positioned ? "vmcore" : "vmcore.flat";
 	int err;
 
 	cap->dump_why[0] = 0;
@@ -242,7 +242,7 @@ static void dump_digest(struct target *t, struct capture *cap)
 
 	if (!t->tp->sha256)
 		return;
-	err = t->tp->sha256(t, "vmcore", hex);
+	err = t->tp->sha256(t, t->positioned ? "vmcore" : "vmcore.flat", hex);
 	if (err)
 		snprintf(cap->sha256, sizeof(cap->sha256),
 			 "not computed (the server could not: %s)",
@@ -285,6 +285,8 @@ static void target_note(struct capture *cap, const struct target *t,
 {
 	char addr[64] = "";
 
+	snprintf(cap->via, sizeof(cap->via), "%s", t->via);
+	cap->flattened = !t->positioned;
 	if (!net->ifname[0]) {
 		snprintf(cap->target, sizeof(cap->target), "%s %s/%s",
 			 t->conf->type, t->where, t->dir);

@@ -51,6 +51,7 @@ int target_open(struct target *t, const struct target_conf *conf)
 		    conf->type);
 		return -EPROTONOSUPPORT;
 	}
+	t->positioned = t->tp->positioned;
 	return t->tp->open(t);
 }
 
@@ -132,10 +133,11 @@ static int check_fill(struct sink *out, void *arg)
 	return err ? err : sink_sync(out);
 }
 
-int target_check(const struct target_conf *conf)
+int target_check(const struct target_conf *conf, unsigned int mib)
 {
-	size_t len = 4u << 20;
-	uint64_t avail, total;
+	size_t len = (size_t)(mib ? mib : 4) << 20;
+	uint64_t avail, total, t0;
+	double secs;
 	struct target t;
 	char dir[64];
 	int err, cerr;
@@ -148,7 +150,9 @@ int target_check(const struct target_conf *conf)
 	err = target_mkdir(&t, dir);
 	if (err)
 		goto out_close;
+	t0 = now_ms();
 	err = target_save(&t, "test", check_fill, &len);
+	secs = (double)(now_ms() - t0) / 1000;
 	cerr = t.tp->remove(&t, err ? "test-incomplete" : "test");
 	if (!cerr)
 		cerr = t.tp->remove(&t, NULL);
@@ -157,6 +161,11 @@ int target_check(const struct target_conf *conf)
 	printf("%s: wrote, synced and renamed a %zu MiB file in %s, removed "
 	       "it\n",
 	       t.where, len >> 20, t.dir);
+	if (mib)
+		printf("%s: %zu MiB in %.2f s: %.1f MiB/s (%s)\n", t.where,
+		       len >> 20, secs,
+		       secs > 0 ? (double)(len >> 20) / secs : 0,
+		       t.via[0] ? t.via : t.tp->name);
 	err = cerr;
 	if (err)
 		goto out_close;

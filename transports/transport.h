@@ -79,7 +79,13 @@ struct target {
 	char dir[256];		 /* dump directory, relative to the path */
 	char where[PATH_MAX];	 /* for messages: "UUID=... /var/crash/dir" */
 	unsigned int reconnects; /* connections made again (network) */
-	void *priv;		 /* the transport's own state */
+	/* Its files take positioned writes: from the transport, but a
+	 * transport may find at open() that this target cannot (an SSH
+	 * server without SFTP): then the dump goes as a flattened stream,
+	 * vmcore.flat. */
+	bool positioned;
+	char via[128]; /* how the bytes travel, for the summary */
+	void *priv;    /* the transport's own state */
 };
 
 struct transport {
@@ -87,7 +93,8 @@ struct transport {
 	/* Target types (the first word of the config's target) it serves. */
 	const char *const *types;
 	/* Its files take positioned writes (sink.positioned); false: the
-	 * dump is saved as vmcore.flat, in the flattened format. */
+	 * dump is saved as vmcore.flat, in the flattened format. Copied to
+	 * target.positioned before open(), which may clear it. */
 	bool positioned;
 	/* The target is reached over the network: the capture brings it up
 	 * first (net_up()). */
@@ -156,10 +163,11 @@ int target_save(struct target *t, const char *name,
 /*
  * Whether the target works, before any crash, from the running system:
  * open it (creating the path), create a test directory, write, sync and
- * rename a test file there, remove both, and print the free space.
+ * rename a test file there (4 MiB, or @mib MiB timed, the rate printed),
+ * remove both, and print the free space.
  * @return 0 or the first -errno (each failure with a message).
  */
-int target_check(const struct target_conf *conf);
+int target_check(const struct target_conf *conf, unsigned int mib);
 
 /* @return 0 or -errno. */
 int target_close(struct target *t);
