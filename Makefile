@@ -116,7 +116,8 @@ SH_FILES := scripts/setup-host deps/build.sh tests/run $(SH_TESTS) \
             $(wildcard mkinitrd/kdumpinit-mkinitrd mkinitrd/kdumpinit-propagate \
                        qemu-tests/*.sh tests/*.sh \
                        qemu-tests/*.test qemu-tests/demo \
-                       qemu-tests/make-vmcore qemu-tests/measure bench/run)
+                       qemu-tests/make-vmcore qemu-tests/measure bench/run \
+                       bench/ssh-throughput)
 C_FILES  := $(wildcard common/*.[ch] collectors/*.[ch] init/*.[ch] \
                        transports/*.[ch] tests/unit/*.[ch])
 
