@@ -91,9 +91,25 @@ void dmesg_out_record(struct out *o, uint64_t ts_nsec, int64_t caller,
 void *dmesg_read_array(const struct memsrc *ms, uint64_t vaddr, uint64_t size,
 		       const char *what, int *err)
 {
-	uint8_t *p = malloc(size ? size : 1);
-	uint64_t ps = ms->vi->page_size, done = 0, got = 0;
+	uint64_t ps = ms->vi->page_size, done = 0, got = 0, cap = mem_cap();
+	uint8_t *p;
 
+	/* The sizes come from the crashed kernel: no more than the source
+	 * holds (a zero-filled gap is fine, a made-up gigabyte is not), nor
+	 * than this system can spare. */
+	if (ms->size && ms->size < cap)
+		cap = ms->size;
+	if (size > cap) {
+		msg("the kernel log's %s claims %llu bytes, more than %s (%llu "
+		    "bytes): corrupt, not read",
+		    what, (unsigned long long)size,
+		    ms->size && ms->size == cap ? "the dump holds"
+						: "this system can spare",
+		    (unsigned long long)cap);
+		*err = -EINVAL;
+		return NULL;
+	}
+	p = malloc(size ? size : 1);
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;

@@ -54,7 +54,7 @@ static int legacy_lookup(const struct memsrc *ms, struct legacy *l)
 /* The record's caller_id, or -1 when VMCOREINFO does not place it. */
 static int64_t legacy_caller(const struct legacy *l, const uint8_t *rec)
 {
-	if (l->caller_off < 0 || l->caller_off + 4 > l->rec_size)
+	if (!field_fits(l->caller_off, 4, l->rec_size))
 		return -1;
 	return (int64_t)dmesg_get32(rec, l->caller_off);
 }
@@ -103,10 +103,10 @@ int dmesg_legacy_write(const struct memsrc *ms, struct out *o)
 
 	if (err)
 		return err;
-	if (l.rec_size <= 0 || l.rec_size > 256 || l.len_off < 0 ||
-	    l.len_off + 2 > l.rec_size || l.text_len_off < 0 ||
-	    l.text_len_off + 2 > l.rec_size || l.ts_off < 0 ||
-	    l.ts_off + 8 > l.rec_size) {
+	if (l.rec_size <= 0 || l.rec_size > 256 ||
+	    !field_fits(l.len_off, 2, l.rec_size) ||
+	    !field_fits(l.text_len_off, 2, l.rec_size) ||
+	    !field_fits(l.ts_off, 8, l.rec_size)) {
 		msg("VMCOREINFO's printk_log layout is inconsistent");
 		return -EINVAL;
 	}

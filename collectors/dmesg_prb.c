@@ -52,7 +52,7 @@ static int prb_lookup(const struct memsrc *ms, struct prb *r)
 
 	if (!vmcoreinfo_get(ms->vi, "OFFSET", "printk_info.caller_id",
 			    &r->caller_off) ||
-	    r->caller_off < 0 || r->caller_off + 4 > r->info_size)
+	    !field_fits(r->caller_off, 4, r->info_size))
 		r->caller_off = -1;
 	return err;
 }
@@ -64,22 +64,34 @@ static int64_t prb_caller(const struct prb *r, const uint8_t *inf)
 				 : (int64_t)dmesg_get32(inf, r->caller_off);
 }
 
+/*
+ * Every offset and size from VMCOREINFO inside what it indexes: the ring
+ * buffer structure (read whole, at most 4096 bytes), one descriptor, one
+ * record info. Any of them may be garbage.
+ */
 static bool prb_sane(const struct prb *r)
 {
 	int64_t dr = r->desc_ring, tr = r->text_ring, rb = r->rb_size;
+	int64_t c = r->counter_off, ds = r->desc_size, is = r->info_size;
 
-	return rb > 0 && rb < 4096 && dr >= 0 && tr >= 0 &&
-	       dr + r->count_bits + 4 <= rb && dr + r->descs_off + 8 <= rb &&
-	       dr + r->infos_off + 8 <= rb &&
-	       dr + r->head_off + r->counter_off + 8 <= rb &&
-	       dr + r->tail_off + r->counter_off + 8 <= rb &&
-	       tr + r->size_bits + 4 <= rb && tr + r->data_off + 8 <= rb &&
-	       r->desc_size > 0 && r->desc_size < 1024 &&
-	       r->state_off + r->counter_off + 8 <= r->desc_size &&
-	       r->lpos_off + r->begin_off + 8 <= r->desc_size &&
-	       r->lpos_off + r->next_off + 8 <= r->desc_size &&
-	       r->info_size > 0 && r->info_size < 4096 &&
-	       r->ts_off + 8 <= r->info_size && r->len_off + 2 <= r->info_size;
+	if (rb <= 0 || rb > 4096 || !field_fits(dr, 0, rb) ||
+	    !field_fits(tr, 0, rb) || !field_fits(c, 8, 64))
+		return false;
+	/* The kernel's: 24 and 88 bytes; room for growth, not for 2^60. */
+	if (ds <= 0 || ds > 256 || is <= 0 || is > 1024)
+		return false;
+	return field_fits(r->count_bits, 4, rb - dr) &&
+	       field_fits(r->descs_off, 8, rb - dr) &&
+	       field_fits(r->infos_off, 8, rb - dr) &&
+	       field_fits(r->head_off, c + 8, rb - dr) &&
+	       field_fits(r->tail_off, c + 8, rb - dr) &&
+	       field_fits(r->size_bits, 4, rb - tr) &&
+	       field_fits(r->data_off, 8, rb - tr) &&
+	       field_fits(r->state_off, c + 8, ds) &&
+	       field_fits(r->lpos_off, 0, ds) &&
+	       field_fits(r->begin_off, 8, ds - r->lpos_off) &&
+	       field_fits(r->next_off, 8, ds - r->lpos_off) &&
+	       field_fits(r->ts_off, 8, is) && field_fits(r->len_off, 2, is);
 }
 
 /* Read the ring header and its three arrays. */
@@ -101,7 +113,9 @@ static int prb_read(const struct memsrc *ms, struct prb *r, uint64_t *head,
 	}
 	cb = dmesg_get32(hdr, r->desc_ring + r->count_bits);
 	sb = dmesg_get32(hdr, r->text_ring + r->size_bits);
-	if (cb > MAX_RING_BITS || sb > MAX_RING_BITS) {
+	/* A descriptor per 32 bytes of text (PRB_AVGBITS): never more
+	 * descriptors than bytes. */
+	if (cb > MAX_RING_BITS || sb > MAX_RING_BITS || cb > sb) {
 		msg("the kernel log's ring buffer is corrupt (2^%u records, "
 		    "2^%u bytes)",
 		    cb, sb);

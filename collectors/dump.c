@@ -141,7 +141,7 @@ int dump_write(struct vmcore *vc, const struct dump_opts *o, struct sink *out,
 	j.bits = malloc(DUMP_WINDOW / 8);
 	if (!j.bits)
 		return -ENOMEM;
-	err = filter_init(&f, vc, o->level);
+	err = o->raw ? filter_init_raw(&f, vc) : filter_init(&f, vc, o->level);
 	if (err)
 		goto err_free;
 	err = dump_count(&j);

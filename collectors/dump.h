@@ -24,6 +24,10 @@ struct dump_opts {
 	bool progress;	       /* percent, MB/s, ETA on stderr */
 	uint64_t bitmap_cache; /* see DUMP_BITMAP_CACHE */
 	bool dry_run; /* only count the pfns the filter keeps: one pass */
+	/* Trust none of the crashed kernel's own tables: no memory model,
+	 * no struct page read; every page with data is dumped (level 0).
+	 * The capture's fallback after a first attempt died. */
+	bool raw;
 };
 
 struct dump_result {

@@ -52,7 +52,8 @@ static void filter_note(void *ctx, const char *text)
 		memcpy(f->notes + used, text, len + 1);
 }
 
-int filter_init(struct filter *f, struct vmcore *vc, int level)
+static int filter_setup(struct filter *f, struct vmcore *vc, int level,
+			bool raw)
 {
 	struct filter_priv *p;
 	char why[160];
@@ -69,6 +70,8 @@ int filter_init(struct filter *f, struct vmcore *vc, int level)
 	f->priv = p;
 	vmcore_memsrc(vc, &p->ms);
 	p->limit = vc->max_pfn;
+	if (raw)
+		return 0; /* pc.scan false, no memory model */
 	pageclass_init(&p->pc, &vc->vi, level, filter_note, f);
 	if (p->pc.scan) {
 		p->pages = malloc((FILTER_CHUNK + 1) * p->pc.size);
@@ -95,6 +98,16 @@ int filter_init(struct filter *f, struct vmcore *vc, int level)
 	if (p->have_mm)
 		p->limit = memmodel_end(&p->mm);
 	return 0;
+}
+
+int filter_init(struct filter *f, struct vmcore *vc, int level)
+{
+	return filter_setup(f, vc, level, false);
+}
+
+int filter_init_raw(struct filter *f, struct vmcore *vc)
+{
+	return filter_setup(f, vc, 0, true);
 }
 
 void filter_free(struct filter *f)

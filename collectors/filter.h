@@ -37,6 +37,9 @@ struct filter {
 /* @return 0, or -errno with a message. Missing VMCOREINFO entries are not
  * an error: the affected classes are kept and a note is recorded. */
 int filter_init(struct filter *f, struct vmcore *vc, int level);
+/* A filter that reads nothing of the crashed kernel's tables: every pfn
+ * with data in the vmcore is kept (level 0 without the memory model). */
+int filter_init_raw(struct filter *f, struct vmcore *vc);
 void filter_free(struct filter *f);
 
 /*

@@ -95,6 +95,7 @@ static int flat_index(struct kdump_file *kf, uint64_t file_size)
 			(struct flat_rec){(uint64_t)off, (uint64_t)size, pos};
 		if ((uint64_t)(off + size) > kf->size)
 			kf->size = (uint64_t)(off + size);
+		kf->data += (uint64_t)size;
 		pos += (uint64_t)size;
 	}
 	return 0; /* truncated stream: what is there is usable */
@@ -132,6 +133,11 @@ static int read_bitmaps(struct kdump_file *kf)
 	kf->desc_off = off1 + 2 * one;
 	if (kf->desc_off > kf->size)
 		return bad(kf, "bitmaps beyond the end of the file");
+	/* A flattened stream may place them anywhere: they must still be
+	 * there, not a hole that a made-up max_mapnr asks us to allocate. */
+	if (2 * n > kf->data)
+		return bad(kf, "max_mapnr asks for bitmaps larger than the "
+			       "data in the file");
 	bmp1 = malloc(n ? n : 1);
 	kf->bmp2 = calloc(blocks * 64 + 8, 1);
 	kf->rank = calloc(blocks + 1, sizeof(*kf->rank));
@@ -216,6 +222,7 @@ int kdump_open(struct kdump_file *kf, const char *path)
 		return err;
 	}
 	kf->size = (uint64_t)st.st_size;
+	kf->data = kf->size;
 	err = -ENOMEM;
 	kf->dctx = ZSTD_createDCtx();
 	if (!kf->dctx)
@@ -228,6 +235,7 @@ int kdump_open(struct kdump_file *kf, const char *path)
 		}
 		kf->flat = true;
 		kf->size = 0;
+		kf->data = 0;
 		err = flat_index(kf, (uint64_t)st.st_size);
 		if (err)
 			goto err_close;
@@ -322,4 +330,5 @@ void kdump_memsrc(struct kdump_file *kf, struct memsrc *ms)
 	ms->read_phys = kf_read_phys;
 	ms->ctx = kf;
 	ms->vi = kf->has_vi ? &kf->vi : NULL;
+	ms->size = kf->pages_dumped * kf->h.block_size;
 }

@@ -28,6 +28,7 @@ struct kdump_file {
 	const char *path;
 	int fd;
 	uint64_t size; /* of the file, or of the rebuilt file when flat */
+	uint64_t data; /* bytes of data the file really holds */
 	bool flat;
 	bool flat_ended; /* the flattened stream has its end marker */
 	struct flat_rec *recs;

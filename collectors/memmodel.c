@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define SECTION_MARKED_PRESENT 1u
 
 static bool vi_get(const struct memsrc *ms, const char *kind, const char *name,
@@ -149,6 +151,15 @@ static int sparse_init(struct memmodel *mm, uint64_t sym, char *why, size_t len)
 			 "SIZE(mem_section)");
 		return -ENOENT;
 	}
+	if (!field_fits((int64_t)mm->map_off, 8, (int64_t)mm->sec_size)) {
+		snprintf(
+			why, len,
+			"OFFSET(mem_section.section_mem_map)=%llu lies outside "
+			"SIZE(mem_section)=%llu (corrupt VMCOREINFO)",
+			(unsigned long long)mm->map_off,
+			(unsigned long long)mm->sec_size);
+		return -ENOENT;
+	}
 	mm->sec_pfns = 1ull << (ssb - shift);
 	mm->nr_secs = div_up(mm->max_pfn, mm->sec_pfns);
 	mm->per_root = mm->page_size / mm->sec_size;
@@ -162,6 +173,15 @@ static int sparse_init(struct memmodel *mm, uint64_t sym, char *why, size_t len)
 		int err;
 
 		mm->kind = MM_SPARSE_EXTREME;
+		/* 2^17 roots (1 MiB) cover 4 PiB with 128 MiB sections. */
+		if (div_up(mm->nr_secs, mm->per_root) > (1u << 21)) {
+			snprintf(why, len,
+				 "NUMBER(SECTION_SIZE_BITS)=%llu makes %llu "
+				 "sections: corrupt",
+				 (unsigned long long)ssb,
+				 (unsigned long long)mm->nr_secs);
+			return -ENOENT;
+		}
 		err = extreme_init(mm, sym);
 		if (err == -EFAULT)
 			snprintf(why, len,
@@ -186,8 +206,8 @@ int memmodel_init(struct memmodel *mm, const struct memsrc *ms,
 	mm->page_size = ms->vi->page_size;
 	mm->sec_first = UINT64_MAX;
 	if (!vi_get(ms, "SIZE", "page", &mm->page_struct_size) ||
-	    !mm->page_struct_size) {
-		snprintf(why, len, "no SIZE(page)");
+	    !mm->page_struct_size || mm->page_struct_size > 4096) {
+		snprintf(why, len, "no usable SIZE(page)");
 		return -ENOENT;
 	}
 	if (vi_get(ms, "SYMBOL", "mem_section", &sym) &&

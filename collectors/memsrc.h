@@ -22,6 +22,9 @@ struct memsrc {
 	int (*read_phys)(void *ctx, uint64_t paddr, void *buf, size_t len);
 	void *ctx;
 	const struct vmcoreinfo *vi;
+	/* Bytes of memory the source holds, 0 if unknown: no structure read
+	 * from it can be larger, whatever its header says. */
+	uint64_t size;
 };
 
 /* Translate a kernel virtual address (arch-specific, see arch.h) and read.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "util.h"
 
 /* The page-type base of the bit encoding (PAGE_TYPE_BASE, kernels that
  * publish PAGE_*_MAPCOUNT_VALUE as ~PG_type); VMCOREINFO does not carry
@@ -165,6 +166,47 @@ static void classes_init(struct pageclass *pc, int level,
 			  "classified page by page");
 }
 
+static void offset_bad(void (*note)(void *ctx, const char *text), void *ctx,
+		       const char *name, int64_t off, int64_t size)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text),
+		 "OFFSET(%s)=%lld lies outside SIZE(page)=%lld: not used "
+		 "(corrupt VMCOREINFO)",
+		 name, (long long)off, (long long)size);
+	note(ctx, text);
+}
+
+/* Every field read from a struct page inside it: an offset that is not
+ * is dropped, as if VMCOREINFO lacked it, and the page classes that need
+ * it are kept. */
+static void offsets_check(struct pageclass *pc,
+			  void (*note)(void *ctx, const char *text), void *ctx)
+{
+	const struct {
+		struct pgc_num *n;
+		int64_t len;
+		const char *name;
+	} f[] = {
+		{&pc->mapping, 8, "page.mapping"},
+		{&pc->private_, 8, "page.private"},
+		{&pc->head, 8, "page.compound_head"},
+		{&pc->type, 4, "page.page_type"},
+		{&pc->mapcount, 4, "page._mapcount"},
+		{&pc->order, 1, "folio._folio_order"},
+		{&pc->dtor, 1, "folio._folio_dtor"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (f[i].n->ok &&
+		    !field_fits(f[i].n->v, f[i].len, (int64_t)pc->size)) {
+			offset_bad(note, ctx, f[i].name, f[i].n->v,
+				   (int64_t)pc->size);
+			f[i].n->ok = false;
+		}
+}
+
 void pageclass_init(struct pageclass *pc, const struct vmcoreinfo *vi,
 		    int level, void (*note)(void *ctx, const char *text),
 		    void *ctx)
@@ -181,7 +223,13 @@ void pageclass_init(struct pageclass *pc, const struct vmcoreinfo *vi,
 		return;
 	}
 	pc->size = (uint64_t)size.v;
+	if (!field_fits(pc->flags.v, 8, size.v)) {
+		offset_bad(note, ctx, "page.flags", pc->flags.v, size.v);
+		pc->flags.ok = false;
+		return;
+	}
 	offsets_init(pc, vi);
+	offsets_check(pc, note, ctx);
 	numbers_init(pc, vi);
 	classes_init(pc, level, note, ctx);
 	/* makedumpfile reads struct pages whenever one of these applies;
@@ -269,16 +317,18 @@ static enum pgc_class by_use(const struct pageclass *pc, uint64_t flags,
 enum pgc_class pageclass_of(const struct pageclass *pc, uint64_t pfn,
 			    const uint8_t *p, const uint8_t *next, uint64_t *nr)
 {
-	uint64_t flags = ld64(p, pc->flags);
-	uint64_t mapping = pc->mapping.ok ? ld64(p, pc->mapping) : 0;
-	uint64_t private_ = pc->private_.ok ? ld64(p, pc->private_) : 0;
-	uint32_t t = pc->type.ok ? ld32(p, pc->type) : 0;
+	uint64_t flags, mapping, private_;
 	unsigned int order = 0;
 	bool hugetlb = false;
+	uint32_t t;
 
 	*nr = 1;
 	if (!pc->scan)
 		return PGC_KEEP;
+	flags = ld64(p, pc->flags);
+	mapping = pc->mapping.ok ? ld64(p, pc->mapping) : 0;
+	private_ = pc->private_.ok ? ld64(p, pc->private_) : 0;
+	t = pc->type.ok ? ld32(p, pc->type) : 0;
 	if (pc->head_mask.ok && (flags & (uint64_t)pc->head_mask.v) && next)
 		order = compound_of(pc, pfn, next, t, &hugetlb);
 	/* A tail page goes with its head, which comes first in pfn order. */
@@ -289,6 +339,10 @@ enum pgc_class pageclass_of(const struct pageclass *pc, uint64_t pfn,
 		if (private_ >= 64 || (pc->free_orders.ok &&
 				       private_ >= (uint64_t)pc->free_orders.v))
 			return PGC_KEEP;
+		/* A free block starts at a multiple of its size: one that
+		 * does not is a corrupt struct page, and hides nothing. */
+		if (pfn & ((1ull << private_) - 1))
+			return PGC_KEEP;
 		*nr = 1ull << private_;
 		return PGC_FREE;
 	}
@@ -296,7 +350,8 @@ enum pgc_class pageclass_of(const struct pageclass *pc, uint64_t pfn,
 	 * largest order. */
 	if (pc->free && pc->free_orders.ok && pc->free_orders.v > 0 &&
 	    pc->free_orders.v < 64 &&
-	    type_is(pc, t, pc->unaccepted_val, false)) {
+	    type_is(pc, t, pc->unaccepted_val, false) &&
+	    !(pfn & ((1ull << (pc->free_orders.v - 1)) - 1))) {
 		*nr = 1ull << (pc->free_orders.v - 1);
 		return PGC_FREE;
 	}

@@ -93,6 +93,11 @@ static int add_load(struct vmcore *vc, const Elf64_Phdr *ph)
 			       "(truncated copy?)");
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
 		return bad(vc, "PT_LOAD wraps around the address space");
+	/* 52 bits: x86_64's and arm64's most. Past it the pfn bitmaps
+	 * alone would take terabytes. */
+	if (ph->p_paddr + ph->p_memsz > (1ull << 52))
+		return bad(vc, "PT_LOAD reaches past 4 PiB of physical memory "
+			       "(2^52 bytes, the architectures' limit)");
 	if (!ph->p_memsz)
 		return 0;
 	s->paddr = ph->p_paddr;
@@ -355,4 +360,7 @@ void vmcore_memsrc(struct vmcore *vc, struct memsrc *ms)
 	ms->read_phys = vmcore_read_phys;
 	ms->ctx = vc;
 	ms->vi = &vc->vi;
+	ms->size = 0;
+	for (unsigned int i = 0; i < vc->nsegs; i++)
+		ms->size += vc->segs[i].filesz;
 }

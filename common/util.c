@@ -141,3 +141,12 @@ uint64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+uint64_t mem_cap(void)
+{
+	long pages = sysconf(_SC_AVPHYS_PAGES), ps = sysconf(_SC_PAGESIZE);
+	uint64_t half =
+		pages > 0 && ps > 0 ? (uint64_t)pages * (uint64_t)ps / 2 : 0;
+
+	return half > (16u << 20) ? half : 16u << 20;
+}

@@ -18,6 +18,17 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * A field of @len bytes at offset @off lies within @size bytes. For
+ * layouts read from VMCOREINFO or from a crashed kernel's memory, where
+ * any of the three may be garbage (negative, huge).
+ */
+static inline bool field_fits(int64_t off, int64_t len, int64_t size)
+{
+	return off >= 0 && len >= 0 && size >= 0 && len <= size &&
+	       off <= size - len;
+}
+
 /* Exit codes, as s6 uses them: 0 ok, 100 usage or config, 111 system. */
 #define EXIT_USAGE 100
 #define EXIT_SYSTEM 111
@@ -68,5 +79,12 @@ int why_set(char *why, size_t size, int err, const char *fmt, ...)
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
+
+/*
+ * The most one buffer sized from untrusted input may take: half the
+ * memory available now (in the capture kernel, a few tens of MB), and at
+ * least 16 MiB. Asking more is a sign of corruption, not of a big log.
+ */
+uint64_t mem_cap(void);
 
 #endif

@@ -9,11 +9,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -51,7 +53,8 @@ static void console_open(void)
 		close(fd);
 }
 
-static pid_t worker_start(const struct kdi_config *cfg, int cfg_err)
+static pid_t worker_start(const struct kdi_config *cfg, int cfg_err,
+			  const char *fallback)
 {
 	sigset_t all;
 	pid_t pid = fork();
@@ -60,7 +63,7 @@ static pid_t worker_start(const struct kdi_config *cfg, int cfg_err)
 		return pid;
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	_exit(worker_main(cfg, cfg_err));
+	_exit(worker_main(cfg, cfg_err, fallback));
 }
 
 static void reap(pid_t worker, int *status, bool *done)
@@ -108,8 +111,16 @@ static bool watchdog_left(const struct watchdog *w, struct timespec *left)
 	return true;
 }
 
-/* @return true when the worker exited with status 0 in time. */
-static bool worker_wait(pid_t worker, const struct kdi_config *cfg)
+enum outcome {
+	W_SAVED,   /* exit status 0 */
+	W_FAILED,  /* another status: it said why */
+	W_DIED,	   /* killed by a signal not ours: a crash */
+	W_STOPPED, /* out of time: the watchdog killed it */
+};
+
+/* How the worker ended; *@sig gets the signal that killed it. */
+static enum outcome worker_wait(pid_t worker, const struct kdi_config *cfg,
+				int *sig)
 {
 	unsigned int dump_limit = cfg->dump_timeout;
 	struct timespec left;
@@ -136,15 +147,19 @@ static bool worker_wait(pid_t worker, const struct kdi_config *cfg)
 			break;
 		if (!watchdog_left(&w, &left)) {
 			kill(worker, SIGKILL);
-			return false;
+			return W_STOPPED;
 		}
 		if (sigtimedwait(&set, &si, &left) == SIGUSR1 &&
 		    si.si_pid == worker && !w.dumping)
 			watchdog_arm(&w, dump_limit, true);
 	}
-	if (WIFSIGNALED(st))
-		msg("the capture was killed by signal %d", WTERMSIG(st));
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (WIFSIGNALED(st)) {
+		*sig = WTERMSIG(st);
+		msg("the capture was killed by signal %d (%s)", *sig,
+		    strsignal(*sig));
+		return W_DIED;
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? W_SAVED : W_FAILED;
 }
 
 static const char *action_name(enum kdi_action a)
@@ -171,6 +186,45 @@ static int action_cmd(enum kdi_action a)
 	}
 }
 
+/* How long the last sync() may take before the action goes ahead. */
+#define SYNC_WAIT_S 30
+
+/*
+ * sync() in a child, waited for SYNC_WAIT_S at most: after the watchdog
+ * killed a worker stuck on a hung disk, sync() blocks on that same disk,
+ * and PID 1 must still reach the configured action.
+ */
+static void sync_bounded(void)
+{
+	struct timespec left = {.tv_sec = SYNC_WAIT_S};
+	double end = progress_now() + SYNC_WAIT_S;
+	sigset_t set;
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		sync();
+		_exit(0);
+	}
+	if (pid < 0)
+		return; /* no sync rather than a hang */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		double s = end - progress_now();
+
+		if (s <= 0) {
+			msg("sync did not finish in %d s (a hung disk?): going "
+			    "on without it",
+			    SYNC_WAIT_S);
+			return;
+		}
+		left.tv_sec = (time_t)s;
+		left.tv_nsec = (long)((s - (double)left.tv_sec) * 1e9);
+		sigtimedwait(&set, NULL, &left);
+	}
+}
+
 static _Noreturn void act(enum kdi_action a)
 {
 	int cmd = action_cmd(a);
@@ -178,7 +232,7 @@ static _Noreturn void act(enum kdi_action a)
 	sigset_t set;
 
 	msg("%s", action_name(a));
-	sync();
+	sync_bounded();
 	/* reboot() ends the task that calls it before the machine goes
 	 * down; in PID 1 that would be a panic first. Let a child do it. */
 	pid = vfork();
@@ -201,9 +255,11 @@ static _Noreturn void act(enum kdi_action a)
 _Noreturn void pid1_main(int argc, char **argv)
 {
 	struct kdi_config cfg;
+	enum outcome outcome;
+	char why[128];
 	sigset_t all;
 	pid_t worker;
-	int cfg_err;
+	int cfg_err, sig = 0;
 
 	(void)argc;
 	(void)argv;
@@ -219,12 +275,24 @@ _Noreturn void pid1_main(int argc, char **argv)
 	/* Read here so that the actions and the watchdog follow the config;
 	 * the worker inherits it. */
 	cfg_err = config_load(&cfg);
-	worker = worker_start(&cfg, cfg_err);
+	worker = worker_start(&cfg, cfg_err, NULL);
 	if (worker < 0) {
 		msg("cannot start the capture: %s", strerror(errno));
 		act(cfg.failure_action);
 	}
-	if (worker_wait(worker, &cfg))
+	outcome = worker_wait(worker, &cfg, &sig);
+	if (outcome == W_SAVED)
 		act(cfg.final_action);
+	/* A crash, most likely on the crashed kernel's corrupt tables:
+	 * once more, trusting none of them. Then the failure_action
+	 * anyway, since the dump is not the one configured. */
+	if (outcome == W_DIED) {
+		snprintf(why, sizeof(why),
+			 "the first attempt was killed by signal %d (%s)", sig,
+			 strsignal(sig));
+		worker = worker_start(&cfg, cfg_err, why);
+		if (worker > 0)
+			worker_wait(worker, &cfg, &sig);
+	}
 	act(cfg.failure_action);
 }

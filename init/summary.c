@@ -62,8 +62,11 @@ size_t summary_format(const struct capture *cap, char *buf, size_t size)
 	if (!size)
 		return 0;
 	buf[0] = 0;
-	gmtime_r(&cap->crash_time, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	if (gmtime_r(&cap->crash_time, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	else
+		snprintf(when, sizeof(when), "%lld (out of range)",
+			 (long long)cap->crash_time);
 	put(&o, "kernel release: %s\n", cap->release);
 	put(&o, "panic: %s\n", cap->panic[0] ? cap->panic : "(not found)");
 	put(&o, "crash time: %s\n", when);
@@ -73,6 +76,11 @@ size_t summary_format(const struct capture *cap, char *buf, size_t size)
 		put(&o, "transfer: %s\n", cap->via);
 	if (cap->reconnects)
 		put(&o, "reconnects: %u\n", cap->reconnects);
+	if (cap->fallback[0])
+		put(&o,
+		    "fallback: %s; this dump trusts none of the crashed "
+		    "kernel's tables (unfiltered, no kernel log read)\n",
+		    cap->fallback);
 	put(&o, "dump level: %d\n", cap->opts.level);
 	put(&o, "format: %s%s\n", format_name(&cap->opts),
 	    cap->flattened ? ", as a flattened stream in vmcore.flat "

@@ -23,6 +23,7 @@ struct capture {
 	char dump_why[160];	     /* why the dump is incomplete, or "" */
 	char target[PATH_MAX + 600]; /* where it went, over which network */
 	char via[128];		     /* how the bytes travelled, or "" */
+	char fallback[160];	     /* why this is the fallback dump, or "" */
 	bool flattened;		     /* saved as vmcore.flat */
 	unsigned int reconnects;     /* network targets */
 	char sha256[96];	     /* of the saved vmcore, or why none */

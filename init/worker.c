@@ -94,7 +94,11 @@ static int dumpdir_create(struct target *t, struct vmcore *vc,
 	host_clean(host);
 	cap->crash_time =
 		vc->vi.has_crashtime ? (time_t)vc->vi.crashtime : time(NULL);
-	gmtime_r(&cap->crash_time, &tm);
+	/* A CRASHTIME out of gmtime's range: the capture's own clock. */
+	if (!gmtime_r(&cap->crash_time, &tm)) {
+		cap->crash_time = time(NULL);
+		gmtime_r(&cap->crash_time, &tm);
+	}
 	strftime(when, sizeof(when), "%Y-%m-%d-%H:%M:%S", &tm);
 	snprintf(base, sizeof(base), "%s-%s", host, when);
 	return target_mkdir(t, base);
@@ -298,7 +302,7 @@ static void target_note(struct capture *cap, const struct target *t,
 		 net->prefix, net->how);
 }
 
-int worker_main(const struct kdi_config *cfg, int cfg_err)
+int worker_main(const struct kdi_config *cfg, int cfg_err, const char *fallback)
 {
 	struct capture cap = {.start = progress_now()};
 	struct net_state net;
@@ -327,8 +331,19 @@ int worker_main(const struct kdi_config *cfg, int cfg_err)
 	if (err)
 		goto err_close_vmcore;
 	target_note(&cap, &t, &net);
-	dmesg_save(&t, &vc, &cap);
 	dump_opts_set(&cap.opts, cfg);
+	if (fallback) {
+		snprintf(cap.fallback, sizeof(cap.fallback), "%s", fallback);
+		snprintf(cap.dmesg_why, sizeof(cap.dmesg_why),
+			 "not read again by the fallback (%s)", fallback);
+		cap.opts.level = 0;
+		cap.opts.raw = true;
+		msg("fallback: %s: saving an unfiltered dump without reading "
+		    "the crashed kernel's tables",
+		    fallback);
+	} else {
+		dmesg_save(&t, &vc, &cap);
+	}
 	/* A first summary, replaced when the dump ends: if the disk fills
 	 * up or the watchdog stops the dump, this one stays and says so. */
 	snprintf(cap.dump_why, sizeof(cap.dump_why),

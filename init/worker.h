@@ -25,8 +25,15 @@ int config_load(struct kdi_config *cfg);
  * Capture: load modules, open the target, save the kernel log, the dump
  * and a summary. @cfg_err is what config_load() returned. Sends SIGUSR1
  * to PID 1 when the dump starts (its watchdog then counts dump_timeout).
+ *
+ * @fallback: NULL for the capture; else why a first attempt died, and
+ * this one trusts nothing of the crashed kernel's own tables: no kernel
+ * log (its reader may be what died), an unfiltered dump (level 0, no
+ * struct page read), in a directory of its own, its summary saying so.
+ *
  * @return the exit status: 0 when the dump was saved complete.
  */
-int worker_main(const struct kdi_config *cfg, int cfg_err);
+int worker_main(const struct kdi_config *cfg, int cfg_err,
+		const char *fallback);
 
 #endif

@@ -44,7 +44,9 @@
 #                                    KDI_QEMU_CPU (default max,la57=off),
 #                                    KDI_QEMU_NET (QEMU's network options;
 #                                    default "-net none"; nfs.sh's
-#                                    nfs_qemu_net sets it)
+#                                    nfs_qemu_net sets it), KDI_QEMU_MONITOR
+#                                    (-monitor's value, default none; e.g.
+#                                    unix:SOCK,server=on,wait=off)
 #   qemu_wait                        wait for QEMU_PID; returns qemu's status
 #                                    (124 or 137 if the timeout killed it)
 #   qemu_run LOG TIMEOUT KERNEL INITRD APPEND [DISK...]
@@ -410,7 +412,7 @@ qemu_start() {
 	timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg \
 		-cpu "${KDI_QEMU_CPU:-max,la57=off}" \
 		-m "${KDI_QEMU_MEM:-1024}" -smp "${KDI_QEMU_SMP:-2}" \
-		-nographic -serial "file:$log" -monitor none -no-reboot \
+		-nographic -serial "file:$log" -monitor "${KDI_QEMU_MONITOR:-none}" -no-reboot \
 		-nodefaults ${KDI_QEMU_NET:--net none} \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		$drives </dev/null >"$log.qemu" 2>&1 &

@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "check.h"
 #include "dmesg.h"
+#include "util.h"
 #include "vmcoreinfo.h"
 
 #define PS 4096ull
@@ -83,6 +84,7 @@ static void machine(bool five, const char *extra, struct vmcoreinfo *vi,
 	ms->read_phys = mem_read;
 	ms->ctx = NULL;
 	ms->vi = vi;
+	ms->size = sizeof(mem);
 }
 
 static void check_translation(bool five)
@@ -280,6 +282,73 @@ static void test_prb_corrupt(void)
 	vmcoreinfo_free(&vi);
 }
 
+/* @base with the value of entry @key ("OFFSET(x.y)") replaced by @val. */
+static void with_entry(char *out, size_t size, const char *base,
+		       const char *key, const char *val)
+{
+	const char *at = strstr(base, key), *eol;
+
+	CHECK(at != NULL);
+	if (!at) {
+		snprintf(out, size, "%s", base);
+		return;
+	}
+	eol = strchr(at, '\n');
+	snprintf(out, size, "%.*s=%s%s", (int)(at - base + strlen(key)), base,
+		 val, eol);
+}
+
+/*
+ * VMCOREINFO from a corrupt or crafted vmcore: offsets before or far
+ * past the structures they index, sizes that would allocate gigabytes.
+ * Each is refused with an error (ASan sees any read outside), never a
+ * crash, and no buffer larger than the dump is allocated.
+ */
+static void test_prb_hostile(void)
+{
+	static const struct {
+		const char *key, *val;
+	} bad[] = {
+		{"OFFSET(prb_desc_ring.count_bits)", "-1099511627776"},
+		{"OFFSET(prb_desc_ring.count_bits)", "4096"},
+		{"OFFSET(prb_desc.state_var)", "-100000000"},
+		{"OFFSET(prb_desc.state_var)", "30"},
+		{"OFFSET(prb_desc.text_blk_lpos)", "-8"},
+		{"OFFSET(prb_data_blk_lpos.begin)", "9223372036854775807"},
+		{"OFFSET(printk_ringbuffer.desc_ring)", "-16"},
+		{"OFFSET(printk_ringbuffer.text_data_ring)", "127"},
+		{"OFFSET(printk_info.ts_nsec)", "-4"},
+		{"OFFSET(atomic_long_t.counter)", "-9223372036854775807"},
+		{"SIZE(printk_ringbuffer)", "1000000"},
+		{"SIZE(prb_desc)", "1023"},
+		{"SIZE(printk_info)", "-64"},
+	};
+	char info[sizeof(prb_info) + 64], out[4096];
+	struct vmcoreinfo vi;
+	struct memsrc ms;
+	size_t len;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		with_entry(info, sizeof(info), prb_info, bad[i].key,
+			   bad[i].val);
+		machine(false, info, &vi, &ms);
+		build_ring();
+		CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), -EINVAL);
+		vmcoreinfo_free(&vi);
+	}
+	/* 2^20 descriptors of a sane size: 32 MiB for a 256 KiB dump. */
+	machine(false, prb_info, &vi, &ms);
+	build_ring();
+	((uint8_t *)kv(PRB))[16 + 4] = 20;
+	((uint8_t *)kv(PRB))[80] = 20;
+	CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), -EINVAL);
+	/* more descriptors than bytes of text */
+	build_ring();
+	((uint8_t *)kv(PRB))[16 + 4] = 10;
+	CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), -EINVAL);
+	vmcoreinfo_free(&vi);
+}
+
 static const char legacy_info[] =
 	"SYMBOL(log_buf)=ffffffff80010000\nSYMBOL(log_buf_len)=ffffffff80010008\n"
 	"SYMBOL(log_first_idx)=ffffffff80010010\n"
@@ -359,6 +428,7 @@ int main(void)
 	RUN(test_prb);
 	RUN(test_prb_missing_entry);
 	RUN(test_prb_corrupt);
+	RUN(test_prb_hostile);
 	RUN(test_legacy);
 	CHECK_EXIT();
 }

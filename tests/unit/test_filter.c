@@ -97,8 +97,9 @@ static const struct scene scenes[] = {
 };
 
 static char path[] = "/tmp/kdi-filter-XXXXXX";
-static uint8_t *mem; /* the machine's physical memory */
-static bool flat;    /* FLATMEM: mem_map covers every pfn */
+static uint8_t *mem;	  /* the machine's physical memory */
+static bool flat;	  /* FLATMEM: mem_map covers every pfn */
+static const char *model; /* the memory model's entries, if not the above */
 
 static void pte(uint64_t table_pfn, unsigned int i, uint64_t pfn)
 {
@@ -199,7 +200,9 @@ static int write_vmcore(void)
 	if (fd < 0)
 		return -errno;
 	snprintf(text, sizeof(text), "%s%s", vmci,
-		 flat ? vmci_flat : vmci_sparse);
+		 model	? model
+		 : flat ? vmci_flat
+			: vmci_sparse);
 	nsz += put_note(notes + nsz, "VMCOREINFO", 0, text,
 			(uint32_t)strlen(text));
 	put_core_header(&eh, 3);
@@ -315,6 +318,41 @@ static void test_flatmem(void)
 	unlink(path);
 }
 
+/*
+ * The memory model's entries corrupt: a section_mem_map offset past
+ * struct mem_section, sections so small that their roots would take
+ * gigabytes. The filter must not crash nor allocate that, and with no
+ * model it leaves no page out by type: levels 16 and 0 keep the same.
+ */
+static void test_bad_model(void)
+{
+	static const char *const bad[] = {
+		"SYMBOL(mem_section)=ffffea0000005000\nLENGTH(mem_section)=65536\n"
+		"SIZE(mem_section)=16\nOFFSET(mem_section.section_mem_map)="
+		"1000000\nNUMBER(SECTION_SIZE_BITS)=22\n"
+		"NUMBER(MAX_PHYSMEM_BITS)=46\n",
+		"SYMBOL(mem_section)=ffffea0000005000\nLENGTH(mem_section)=65536\n"
+		"SIZE(mem_section)=16\nOFFSET(mem_section.section_mem_map)=-8\n"
+		"NUMBER(SECTION_SIZE_BITS)=22\nNUMBER(MAX_PHYSMEM_BITS)=46\n",
+		"SYMBOL(mem_section)=ffffea0000005000\n"
+		"SIZE(mem_section)=16\nOFFSET(mem_section.section_mem_map)=0\n"
+		"NUMBER(SECTION_SIZE_BITS)=13\nNUMBER(MAX_PHYSMEM_BITS)=64\n",
+	};
+	static uint8_t a[(NPFN + BEYOND) / 8], b[(NPFN + BEYOND) / 8];
+
+	flat = false;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		model = bad[i];
+		CHECK_EQ_U(write_vmcore(), 0);
+		CHECK_EQ_U(run(0, 64, a), 0);
+		CHECK_EQ_U(run(16, 64, b), 0);
+		CHECK(!memcmp(a, b, sizeof(a)));
+		CHECK_EQ_U(run(31, 64, b), 0);
+		unlink(path);
+	}
+	model = NULL;
+}
+
 int main(void)
 {
 	mem = calloc(NPFN, PS);
@@ -324,6 +362,7 @@ int main(void)
 	build_pages();
 	RUN(test_sparsemem);
 	RUN(test_flatmem);
+	RUN(test_bad_model);
 	free(mem);
 	CHECK_EXIT();
 }

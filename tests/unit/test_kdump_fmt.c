@@ -276,6 +276,48 @@ static void test_read_flat_bad(void)
 	unlink(path);
 }
 
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/*
+ * A 12 KB flattened stream whose header claims 2^33 pfns (1 GiB of
+ * bitmaps each) and whose one other record sits at 2^32: the bitmaps
+ * would be a hole. Refused at once, without allocating them.
+ */
+static void test_read_flat_huge(void)
+{
+	char path[] = "/tmp/kdi-kfmt-XXXXXX";
+	int fd = mkstemp(path);
+	struct kdump_hdr h = {.header_version = 6,
+			      .block_size = 4096,
+			      .sub_hdr_size = 1,
+			      .max_mapnr = 1ull << 33};
+	static uint8_t f[4096 + 16 + 8192 + 16 + 1 + 16];
+	uint8_t *p = f + 4096;
+	struct kdump_file kf;
+
+	h.bitmap_blocks = (uint32_t)(2 * ((h.max_mapnr + 32767) / 32768));
+	memcpy(f, "makedumpfile", 12);
+	f[23] = 1;
+	f[31] = 1;
+	put_be64(p, 0);
+	put_be64(p + 8, 8192);
+	kdump_hdr_encode(&h, p + 16, p + 16 + 4096);
+	p += 16 + 8192;
+	put_be64(p, 1ull << 32);
+	put_be64(p + 8, 1);
+	p += 17;
+	memset(p, 0xff, 8); /* end marker */
+	memset(p + 8, 0, 8);
+	CHECK_EQ_U(write(fd, f, sizeof(f)), sizeof(f));
+	close(fd);
+	CHECK(kdump_open(&kf, path) == -EINVAL);
+	unlink(path);
+}
+
 int main(void)
 {
 	RUN(test_header_golden);
@@ -285,5 +327,6 @@ int main(void)
 	RUN(test_flat_split_and_error);
 	RUN(test_read_crafted);
 	RUN(test_read_flat_bad);
+	RUN(test_read_flat_huge);
 	CHECK_EXIT();
 }

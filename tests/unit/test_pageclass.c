@@ -6,6 +6,7 @@
  * the tail's flags, the bit encoding with slab as a page type, and
  * VMCOREINFO without the entries a level needs (pages kept, a note).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -39,13 +40,14 @@ static const char no_lru[] = "OSRELEASE=5.0\nPAGESIZE=4096\nSIZE(page)=64\n"
 			     "NUMBER(PG_private)=12\n";
 
 static uint8_t pg[2][64];
-static char notes[512];
+static char notes[2048];
 
 static void note(void *ctx, const char *text)
 {
 	(void)ctx;
-	strncat(notes, text, sizeof(notes) - strlen(notes) - 2);
-	strcat(notes, "|");
+	size_t n = strlen(notes);
+
+	snprintf(notes + n, sizeof(notes) - n, "%s|", text);
 }
 
 static void init(struct pageclass *pc, struct vmcoreinfo *vi, const char *text,
@@ -186,6 +188,58 @@ static void test_missing_entries(void)
 	vmcoreinfo_free(&vi);
 }
 
+/*
+ * A corrupt VMCOREINFO or struct page: offsets outside SIZE(page) are
+ * dropped with a note (ASan sees any read past the 64 bytes), and a
+ * "free block" whose pfn is not a multiple of its size hides nothing.
+ */
+static void test_hostile(void)
+{
+	static const char far_flags[] =
+		"OSRELEASE=6.1\nPAGESIZE=4096\nSIZE(page)=64\n"
+		"OFFSET(page.flags)=1000000000000\n";
+	static const char bad_fields[] =
+		"OSRELEASE=6.1\nPAGESIZE=4096\nSIZE(page)=64\n"
+		"OFFSET(page.flags)=0\nOFFSET(page.mapping)=-8\n"
+		"OFFSET(page._mapcount)=62\nOFFSET(page.private)=57\n"
+		"OFFSET(page.compound_head)=64\nNUMBER(PG_lru)=5\n"
+		"NUMBER(PG_private)=12\nNUMBER(PG_head_mask)=64\n"
+		"OFFSET(page.compound_order)=100\n"
+		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n";
+	struct vmcoreinfo vi;
+	struct pageclass pc;
+	uint64_t nr;
+
+	init(&pc, &vi, far_flags, 31);
+	CHECK(strstr(notes, "OFFSET(page.flags)=1000000000000 lies outside "
+			    "SIZE(page)=64") != NULL);
+	CHECK(!pc.scan);
+	CHECK_EQ_U(of(&pc, 1, &nr), PGC_KEEP);
+	vmcoreinfo_free(&vi);
+
+	init(&pc, &vi, bad_fields, 31);
+	CHECK(strstr(notes, "OFFSET(page.mapping)=-8") != NULL);
+	CHECK(strstr(notes, "OFFSET(page._mapcount)=62") != NULL);
+	CHECK(strstr(notes, "OFFSET(page.private)=57") != NULL);
+	CHECK(strstr(notes, "OFFSET(page.compound_head)=64") != NULL);
+	CHECK(strstr(notes, "OFFSET(folio._folio_order)=100") != NULL);
+	memset(pg, 0xff, sizeof(pg));
+	CHECK_EQ_U(of(&pc, 1, &nr), PGC_KEEP);
+	vmcoreinfo_free(&vi);
+
+	/* "buddy, order 40" at pfn 3, and order 3 at pfn 12: kept */
+	init(&pc, &vi, byte_types, 16);
+	put(0, 48, 0xf0000000u, 4);
+	put(0, 40, 40, 8);
+	CHECK_EQ_U(of(&pc, 3, &nr), PGC_KEEP);
+	CHECK_EQ_U(nr, 1);
+	put(0, 40, 3, 8);
+	CHECK_EQ_U(of(&pc, 12, &nr), PGC_KEEP);
+	CHECK_EQ_U(of(&pc, 16, &nr), PGC_FREE);
+	CHECK_EQ_U(nr, 8);
+	vmcoreinfo_free(&vi);
+}
+
 int main(void)
 {
 	RUN(test_byte_types);
@@ -193,5 +247,6 @@ int main(void)
 	RUN(test_bit_slab);
 	RUN(test_compound_info);
 	RUN(test_missing_entries);
+	RUN(test_hostile);
 	CHECK_EXIT();
 }
