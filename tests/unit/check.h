@@ -44,15 +44,30 @@ static int check_failed_now;
 		}                                                              \
 	} while (0)
 
+/* A check that failed outside a test (in set-up code before it) is a
+ * failure of its own, never reset unseen. */
+#define CHECK_SETUP(where)                                                     \
+	do {                                                                   \
+		if (check_failed_now) {                                        \
+			printf("FAIL setup %s\n", where);                      \
+			check_failed_total++;                                  \
+		}                                                              \
+		check_failed_now = 0;                                          \
+	} while (0)
+
 #define RUN(fn)                                                                \
 	do {                                                                   \
-		check_failed_now = 0;                                          \
+		CHECK_SETUP("before " #fn);                                    \
 		fn();                                                          \
 		printf("%s %s\n", check_failed_now ? "FAIL" : "PASS", #fn);    \
 		fflush(stdout);                                                \
 		check_failed_total += check_failed_now;                        \
 	} while (0)
 
-#define CHECK_EXIT() return check_failed_total ? 1 : 0
+#define CHECK_EXIT()                                                           \
+	do {                                                                   \
+		CHECK_SETUP("at the end");                                     \
+		return check_failed_total ? 1 : 0;                             \
+	} while (0)
 
 #endif

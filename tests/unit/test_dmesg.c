@@ -204,7 +204,7 @@ static void build_ring(void)
 	       "line one\nline two", 17);
 	record(16, 16, 2, 2 * RING + 296, 2 * RING + 296, 7, NULL, 0);
 	record(17, 17, 2, 2 * RING + 296, 2 * RING + 328, 2000001999,
-	       "a\001b\303\tc\r", 7);
+	       "a\001b\303\tc\r\177", 8);
 	record(18, 18, 2, 2 * RING + 480, 3 * RING + 40, 3000000000,
 	       "wrapped block here", 18);
 	record(19, 11, 2, 3 * RING + 40, 3 * RING + 80, 4, "stale id", 8);
@@ -215,7 +215,7 @@ static void build_ring(void)
 static const char prb_expect[] = "[    0.000000] Linux version 6.1\n"
 				 "[    1.500000] line one\n"
 				 "               line two\n"
-				 "[    2.000001] a\\x01b\\xffffffc3\tc\r\n"
+				 "[    2.000001] a\\x01b\\xffffffc3\tc\r\\x7f\n"
 				 "[    3.000000] wrapped block here\n"
 				 "[123456.789012] cut short here\\x00\\x00\n";
 
