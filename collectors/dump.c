@@ -61,11 +61,6 @@ int dump_window(struct dump_job *j, uint64_t start, uint64_t count)
  * 32-byte vectors rather than call memcmp, which musl runs a byte at a
  * time. Pages need not be aligned (a vmcore's segments need not be).
  */
-/*
- * Half the pages of a vmcore are zero, and each is read to its end: OR
- * 32-byte vectors rather than call memcmp, which musl runs a byte at a
- * time. Pages need not be aligned (a vmcore's segments need not be).
- */
 bool page_is_zero(const uint8_t *p, size_t len)
 {
 	typedef uint64_t vec __attribute__((vector_size(32), aligned(1)));
@@ -104,16 +99,36 @@ void dump_read_ahead(struct dump_job *j, uint64_t start, uint64_t i,
 	vmcore_will_read(j->vc, start + i, end - i);
 }
 
-/* First pass: how many pfns the filter keeps. Cheap: no page is read. */
+/* Whether any pfn of [@start, @start + @n) has data in the file. */
+static bool window_has_data(const struct vmcore *vc, uint64_t start, uint64_t n)
+{
+	for (unsigned int i = 0; i < vc->nsegs; i++) {
+		const struct vmcore_seg *s = &vc->segs[i];
+		uint64_t a = (s->paddr + vc->page_size - 1) / vc->page_size;
+		uint64_t b = (s->paddr + s->filesz) / vc->page_size;
+
+		if (a < b && a < start + n && b > start)
+			return true;
+	}
+	return false;
+}
+
+/* First pass: how many pfns the filter keeps. Cheap: no page is read.
+ * Windows without data (memory the ELF headers describe but the file
+ * does not hold) are passed over: nothing to keep there. */
 static int dump_count(struct dump_job *j)
 {
 	uint64_t bytes = (j->vc->max_pfn + 7) / 8;
 
 	if (bytes <= j->o->bitmap_cache)
-		j->cache = malloc(bytes); /* without it: filter again */
+		j->cache = calloc(1, bytes); /* without it: filter again */
 	for (uint64_t s = 0; s < j->vc->max_pfn; s += DUMP_WINDOW) {
 		uint64_t n = dump_window_count(j, s);
-		int err = dump_window(j, s, n);
+		int err;
+
+		if (!window_has_data(j->vc, s, n))
+			continue;
+		err = dump_window(j, s, n);
 
 		if (err)
 			return err;
