@@ -30,12 +30,13 @@ static const char dump_usage[] =
 	"                  the dump is the same for any N)\n"
 	"  --elf           write an ELF core instead of kdump-compressed\n"
 	"  --flat          write makedumpfile's flattened format (always for -)\n"
-	"  --force         replace OUTPUT if it exists (otherwise refused)\n"
+	"  --force         replace OUTPUT if it exists (otherwise refused); a\n"
+	"                  symbolic link is replaced, not followed\n"
 	"  --progress      show percent, MB/s and ETA on stderr\n"
 	"  --dry-run       only filter: how many pages LEVEL keeps, and the\n"
 	"                  time one pass over the struct pages takes\n"
-	"The output is created mode 0600. Rebuild a flattened dump with\n"
-	"`makedumpfile -R FILE < FLAT`.\n";
+	"Numbers are decimal. The output is created mode 0600. Rebuild a\n"
+	"flattened dump with `makedumpfile -R FILE < FLAT`.\n";
 
 struct dump_args {
 	struct dump_opts o;
@@ -43,11 +44,28 @@ struct dump_args {
 	const char *vmcore, *output;
 };
 
+/* Numbers on the command line are decimal, as in the config: "010" is
+ * ten, not eight, and "0x1f" is an error (strtoull's base 0, which
+ * parse_u64 uses, would read both). */
+static int dec_parse(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+
+	if (!*s || s[strspn(s, "0123456789")])
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	if (errno)
+		return -errno;
+	*out = v;
+	return 0;
+}
+
 static int parse_level(const char *s, const char *what, uint64_t max, int *out)
 {
 	uint64_t v;
 
-	if (parse_u64(s, &v) || v > max) {
+	if (dec_parse(s, &v) || v > max) {
 		msg("bad %s '%s': use 0..%llu", what, s,
 		    (unsigned long long)max);
 		return -EINVAL;
@@ -113,7 +131,7 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 				return -EINVAL;
 			break;
 		case 't':
-			if (parse_u64(optarg, &t) || !t ||
+			if (dec_parse(optarg, &t) || !t ||
 			    t > CPOOL_MAX_THREADS) {
 				msg("bad thread count '%s': use 1..%d", optarg,
 				    CPOOL_MAX_THREADS);
@@ -154,10 +172,39 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 	return 0;
 }
 
+/*
+ * Make room for --force. A symbolic link at @path is replaced itself, as
+ * mv or ln -sf replace one: writing through it would put the dump, and
+ * mode 0600, on whatever file it names, which a user who named OUTPUT did
+ * not ask for (and in a shared directory someone else chose). A regular
+ * file is unlinked rather than truncated for the same reason: its other
+ * hard links keep their content. Anything else (a directory, a FIFO, a
+ * device such as /dev/null) is refused: "-" writes to a pipe or device.
+ */
+static int output_remove(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		msg("refusing to replace %s: not a regular file (use - and "
+		    "redirect stdout to write a dump to a pipe or device)",
+		    path);
+		return -EEXIST;
+	}
+	if (unlink(path) && errno != ENOENT) {
+		int err = -errno;
+
+		msg("cannot remove %s to replace it: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static int open_output(const struct dump_args *a)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-	int fd;
+	int fd, err;
 
 	if (!strcmp(a->output, "-")) {
 		if (isatty(STDOUT_FILENO)) {
@@ -167,20 +214,27 @@ static int open_output(const struct dump_args *a)
 		}
 		return STDOUT_FILENO;
 	}
-	flags |= a->force ? O_TRUNC : O_EXCL;
-	fd = open(a->output, flags, 0600);
+	if (a->force) {
+		err = output_remove(a->output);
+		if (err)
+			return err;
+	}
+	/* Always a new file: O_EXCL follows no link, not even a dangling
+	 * one, and fails if something took the name since output_remove. */
+	fd = open(a->output,
+		  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		int err = -errno;
-
-		msg("cannot create %s: %s%s", a->output, strerror(errno),
-		    errno == EEXIST ? " (use --force to replace it)" : "");
+		err = -errno;
+		msg("cannot create %s: %s%s", a->output, strerror(-err),
+		    err == -EEXIST && !a->force ? " (use --force to replace it)"
+						: "");
 		return err;
 	}
-	/* A replaced file keeps its old mode: dumps hold secrets. */
+	/* Exactly 0600 whatever the umask: dumps hold secrets, and their
+	 * owner must be able to read them. */
 	if (fchmod(fd, 0600) < 0) {
-		int err = -errno;
-
-		msg("cannot make %s mode 0600: %s", a->output, strerror(errno));
+		err = -errno;
+		msg("cannot make %s mode 0600: %s", a->output, strerror(-err));
 		close(fd);
 		return err;
 	}

@@ -17,6 +17,29 @@
 #include "dumpfile.h"
 #include "util.h"
 
+/*
+ * Print @label, then @n bytes of @s with every byte that is not printable
+ * ASCII written as \xNN, the notation of the kernel log printer
+ * (collectors/dmesg.c, whose escaping is inline there, not a function).
+ * Unlike it, this escapes tab, newline and carriage return too: a field
+ * is one line, and what it prints comes from the crashed kernel's memory
+ * or a dump file, which may hold terminal escapes or a forged
+ * "status: complete" line.
+ */
+static void print_field(const char *label, const char *s, size_t n)
+{
+	fputs(label, stdout);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	putchar('\n');
+}
+
 /* The kernel log goes through dmesg_write() into a memory file, then the
  * last panic line is picked out. */
 static void print_panic_line(const struct memsrc *ms)
@@ -40,7 +63,7 @@ static void print_panic_line(const struct memsrc *ms)
 	}
 	best = dmesg_panic_line(log, (size_t)len, &best_len);
 	if (best)
-		printf("panic:       %.*s\n", (int)best_len, best);
+		print_field("panic:       ", best, best_len);
 	else
 		printf("panic:       (no panic line in the kernel log)\n");
 	munmap(log, (size_t)len);
@@ -82,7 +105,8 @@ static void info_kdump(const struct kdump_file *kf)
 
 	printf("format:      kdump-compressed%s\n",
 	       kf->flat ? " (flattened: rebuild with makedumpfile -R)" : "");
-	printf("kernel:      %s\n", kf->h.release);
+	print_field("kernel:      ", kf->h.release,
+		    strnlen(kf->h.release, sizeof(kf->h.release)));
 	print_time(kf->h.tv_sec, kf->h.tv_sec != 0);
 	printf("dump level:  %d\n", kf->h.dump_level);
 	printf("pages:       %llu present, %llu stored\n",
@@ -106,7 +130,8 @@ static void info_elf(const struct vmcore *vc)
 			 vc->page_size;
 	}
 	printf("format:      ELF vmcore\n");
-	printf("kernel:      %s\n", vc->vi.osrelease);
+	print_field("kernel:      ", vc->vi.osrelease,
+		    strnlen(vc->vi.osrelease, sizeof(vc->vi.osrelease)));
 	print_time(vc->vi.crashtime, vc->vi.has_crashtime);
 	printf("dump level:  not recorded in ELF\n");
 	printf("pages:       %llu present, %llu stored\n",

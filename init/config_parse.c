@@ -156,25 +156,42 @@ int config_parse_line(struct kdi_config *cfg, const char *line,
 	return config_set(cfg, key, value, where);
 }
 
-/* After a full buffer without a newline: is there more of that line?
- * Skips it if so. A last line that just fits, without newline, is fine. */
-static bool line_too_long(FILE *f)
-{
-	int ch = getc(f);
+enum line_status { LINE_OK, LINE_END, LINE_LONG, LINE_NUL };
 
-	if (ch == EOF)
-		return false;
-	while (ch != '\n' && ch != EOF)
-		ch = getc(f);
-	return true;
+/* Read one line of @f, without its newline, into @line (@size bytes).
+ * A line that does not fit, or that holds a NUL byte, is read to its end
+ * all the same, so that the next line keeps its number; *@nul is then the
+ * NUL's offset in the line. @return LINE_END at the end of the file. */
+static enum line_status line_read(FILE *f, char *line, size_t size, size_t *nul)
+{
+	bool has_nul = false;
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (!ch && !has_nul) {
+			has_nul = true;
+			*nul = n;
+		}
+		if (n + 1 < size)
+			line[n] = (char)ch;
+		n++;
+	}
+	if (ch == EOF && !n)
+		return LINE_END;
+	line[n < size ? n : size - 1] = 0;
+	if (has_nul)
+		return LINE_NUL;
+	return n < size ? LINE_OK : LINE_LONG;
 }
 
 int config_parse_file(struct kdi_config *cfg, const char *path)
 {
 	char line[CONFIG_LINE_MAX], where[PATH_MAX + 16];
 	FILE *f = fopen(path, "re");
+	enum line_status st;
 	unsigned int n = 0;
-	size_t len;
+	size_t nul = 0;
 	int err = 0;
 
 	if (!f) {
@@ -182,19 +199,22 @@ int config_parse_file(struct kdi_config *cfg, const char *path)
 		msg("cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((st = line_read(f, line, sizeof(line), &nul)) != LINE_END) {
 		snprintf(where, sizeof(where), "%s:%u", path, ++n);
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n' &&
-		    line_too_long(f)) {
+		/* A NUL would silently end the line for the parser: what
+		 * follows it would be ignored unseen. */
+		if (st == LINE_NUL) {
+			msg("%s: a NUL byte (at byte %zu of the line): a config "
+			    "is text",
+			    where, nul + 1);
+			err = -EINVAL;
+		} else if (st == LINE_LONG) {
 			msg("%s: line longer than %d bytes", where,
 			    CONFIG_LINE_MAX - 1);
 			err = -EINVAL;
-			continue;
-		}
-		line[strcspn(line, "\n")] = 0;
-		if (config_parse_line(cfg, line, where))
+		} else if (config_parse_line(cfg, line, where)) {
 			err = -EINVAL;
+		}
 	}
 	if (ferror(f)) {
 		msg("cannot read %s: %s", path, strerror(EIO));

@@ -3,8 +3,11 @@
  * kdumpinit's entry point: PID 1 of the capture initrd when started by
  * the kernel, otherwise a host-side subcommand.
  */
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -45,10 +48,30 @@ static void usage(FILE *f)
 		fprintf(f, "  kdumpinit %s\n", commands[i].usage);
 }
 
+/*
+ * Are we the capture initrd's /init? Being PID 1 is not enough: a
+ * container's entrypoint or `unshare --pid --fork kdumpinit info F` is
+ * PID 1 too, and PID 1's path mounts over /proc, takes /dev/console and
+ * starts a capture. The kernel runs the initramfs's init as "/init"
+ * (kdumpinit load drops rdinit= from the command line), from a ramfs or
+ * a tmpfs, before anything mounted /proc; a container's runtime has
+ * mounted /proc, and its root is seldom a tmpfs.
+ */
+static bool capture_init(int argc, char **argv)
+{
+	struct statfs sf;
+
+	if (getpid() != 1 || argc < 1 || strcmp(argv[0], "/init"))
+		return false;
+	if (statfs("/", &sf) ||
+	    (sf.f_type != RAMFS_MAGIC && sf.f_type != TMPFS_MAGIC))
+		return false;
+	return statfs("/proc", &sf) || sf.f_type != PROC_SUPER_MAGIC;
+}
+
 int main(int argc, char **argv)
 {
-	/* The kernel starts /init as PID 1 with no subcommand. */
-	if (getpid() == 1)
+	if (capture_init(argc, argv))
 		pid1_main(argc, argv);
 
 	if (argc < 2) {

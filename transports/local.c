@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <libmount/libmount.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "devwait.h"
@@ -63,34 +65,165 @@ static int local_mount(struct target *t, struct local *l)
 	return err;
 }
 
-/* mkdir -p @path under @root (mode 0700 for what is created); open it. */
+/* Symbolic links followed while resolving a path: the kernel's own
+ * limit (MAXSYMLINKS). */
+#define LINKS_MAX 40
+
+static bool same_dir(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Close *@cur and make @fd (or -1, errno set) the current directory.
+ * @return 0 or -errno. */
+static int walk_to(int *cur, int fd)
+{
+	int err = fd < 0 ? -errno : 0;
+
+	close(*cur);
+	*cur = fd;
+	return err;
+}
+
+/* If @name under *@cur is a symbolic link, @buf becomes "TARGET/@rest"
+ * (@rest points into @buf) and, for an absolute TARGET, *@cur goes back
+ * to @root. @return 1 for a link, 0 for anything else, or -errno. */
+static int walk_link(int root, int *cur, const char *name, char *buf,
+		     const char *rest, int *links)
+{
+	char link[PATH_MAX], tmp[PATH_MAX];
+	ssize_t n = readlinkat(*cur, name, link, sizeof(link));
+	int err;
+
+	if (n < 0)
+		return errno == EINVAL ? 0 : -errno; /* EINVAL: not a link */
+	if (++*links > LINKS_MAX)
+		return -ELOOP;
+	if ((size_t)n >= sizeof(link))
+		return -ENAMETOOLONG;
+	link[n] = 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", link, rest) >=
+	    sizeof(tmp))
+		return -ENAMETOOLONG;
+	strcpy(buf, tmp);
+	if (link[0] != '/')
+		return 1;
+	err = walk_to(cur, fcntl(root, F_DUPFD_CLOEXEC, 0));
+	return err ? err : 1;
+}
+
+/* Into directory @name under *@cur, through no link; ".." at @root stays
+ * there, as at the real root. @return 0 or -errno. */
+static int walk_step(int root, int *cur, const char *name)
+{
+	if (!strcmp(name, "..") && same_dir(*cur, root))
+		return 0;
+	return walk_to(cur,
+		       openat(*cur, name,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+/*
+ * The fallback for kernels without openat2 (before 5.6): resolve @path
+ * under @root one component at a time, the kernel following no link
+ * (O_NOFOLLOW), each link followed here: an absolute one from @root, a
+ * relative one from where it is. @return a directory fd, or -errno.
+ */
+static int dir_walk(int root, const char *path)
+{
+	char buf[PATH_MAX], *p, *next;
+	int cur = fcntl(root, F_DUPFD_CLOEXEC, 0), links = 0, rc = 0;
+
+	if (cur < 0)
+		return -errno;
+	if (strlen(path) >= sizeof(buf))
+		rc = -ENAMETOOLONG;
+	else
+		strcpy(buf, path);
+	for (p = buf; !rc && *p; p = next) {
+		p += strspn(p, "/");
+		next = strchrnul(p, '/');
+		if (*next)
+			*next++ = 0;
+		if (!*p || !strcmp(p, "."))
+			continue;
+		rc = walk_link(root, &cur, p, buf, next, &links);
+		if (rc > 0) {
+			rc = 0;
+			next = buf;
+		} else if (!rc) {
+			rc = walk_step(root, &cur, p);
+		}
+	}
+	if (rc && cur >= 0)
+		close(cur);
+	return rc ? rc : cur;
+}
+
+/*
+ * Open directory @path as seen from the target's root @root: a symbolic
+ * link on the target that says /srv/crash means the target's /srv/crash,
+ * not the initramfs's (where a dump would fail, or go to RAM and be lost
+ * at the reboot), and ".." cannot leave the target.
+ * @return a directory fd, or -errno.
+ */
+static int dir_open_in(int root, const char *path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+
+	if (fd >= 0)
+		return (int)fd;
+	/* ENOSYS: before Linux 5.6; EPERM: a seccomp filter that knows
+	 * nothing of it (containers running check-target). */
+	if (errno != ENOSYS && errno != EPERM)
+		return -errno;
+	return dir_walk(root, path);
+}
+
+/* mkdir -p @path under @root (mode 0700 for what is created), each
+ * prefix resolved inside the target (dir_open_in); open it. */
 static int path_open(int root, const char *path)
 {
-	char buf[PATH_MAX], *p, *slash;
-	int fd = dup(root), next, err;
+	char buf[PATH_MAX], *end;
+	int parent = fcntl(root, F_DUPFD_CLOEXEC, 0), fd, err;
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf; fd >= 0 && *p; p = slash) {
-		while (*p == '/')
-			p++;
-		if (!*p)
+	if (parent < 0)
+		return -errno;
+	if (strlen(path) >= sizeof(buf)) {
+		close(parent);
+		return -ENAMETOOLONG;
+	}
+	strcpy(buf, path);
+	for (end = buf; *end;) {
+		char *name, save;
+
+		end += strspn(end, "/");
+		if (!*end)
 			break;
-		slash = strchrnul(p, '/');
-		if (*slash)
-			*slash++ = 0;
-		if (mkdirat(fd, p, 0700) && errno != EEXIST) {
+		name = end;
+		end = strchrnul(end, '/');
+		save = *end;
+		*end = 0;
+		if (mkdirat(parent, name, 0700) && errno != EEXIST) {
 			err = -errno;
-			close(fd);
+			close(parent);
 			return err;
 		}
-		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = -errno;
-		close(fd);
-		if (next < 0)
-			return err;
-		fd = next;
+		fd = dir_open_in(root, buf);
+		*end = save;
+		close(parent);
+		if (fd < 0)
+			return fd;
+		parent = fd;
 	}
-	return fd < 0 ? -errno : fd;
+	return parent;
 }
 
 static int local_open(struct target *t)
@@ -160,7 +293,8 @@ static int local_mkdir(struct target *t, char *name)
 			    strerror(-err));
 		return err;
 	}
-	l->dirfd = openat(l->pathfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	l->dirfd = openat(l->pathfd, name,
+			  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (l->dirfd < 0 || fsync(l->pathfd)) {
 		err = -errno;
 		msg("cannot open %s/%s: %s", t->where, name, strerror(-err));

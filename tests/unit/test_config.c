@@ -39,7 +39,7 @@ static const char *errs_end(void)
 	return errs;
 }
 
-static void conf_write(const char *text)
+static void conf_write(const char *text, size_t len)
 {
 	FILE *f;
 	int fd;
@@ -47,22 +47,27 @@ static void conf_write(const char *text)
 	strcpy(conf_path, "/tmp/kdi-test-conf-XXXXXX");
 	fd = mkstemp(conf_path);
 	f = fdopen(fd, "w");
-	fputs(text, f);
+	fwrite(text, 1, len, f);
 	fclose(f);
 }
 
-/* Parse @text as a file; its stderr goes to errs. */
-static int conf_parse(struct kdi_config *cfg, const char *text)
+/* Parse the @len bytes of @text as a file; its stderr goes to errs. */
+static int conf_parse_n(struct kdi_config *cfg, const char *text, size_t len)
 {
 	int err;
 
 	config_defaults(cfg);
-	conf_write(text);
+	conf_write(text, len);
 	errs_begin();
 	err = config_parse_file(cfg, conf_path);
 	errs_end();
 	unlink(conf_path);
 	return err;
+}
+
+static int conf_parse(struct kdi_config *cfg, const char *text)
+{
+	return conf_parse_n(cfg, text, strlen(text));
 }
 
 /* Does errs hold "kdumpinit: <conf_path>:<rest>"? */
@@ -219,16 +224,55 @@ static void test_long_line_refused(void)
 	CHECK(has_err("4: dump_level 99: must be 0..31"));
 	CHECK_STR(c.hostname, "");
 
-	/* 1022 bytes and the newline fit, at the end of the file too. */
+	/* The limit is exact: 1023 bytes and the newline fit, at the end of
+	 * the file too; 1024 do not, with or without the newline. */
 	n = snprintf(text, sizeof(text), "ext4 /dev/vdb\nhostname ");
-	memset(text + n, 'b', 1022 - 9);
-	strcpy(text + n + 1022 - 9, "\n");
+	memset(text + n, 'b', 1023 - 9);
+	strcpy(text + n + 1023 - 9, "\n");
 	CHECK(conf_parse(&c, text));
 	CHECK(has_err("2: hostname bbb"));
 	CHECK(!strstr(errs, "line longer"));
-	text[strlen(text) - 1] = 'b';
+	text[strlen(text) - 1] = 0;
 	CHECK(conf_parse(&c, text));
+	CHECK(has_err("2: hostname bbb"));
 	CHECK(!strstr(errs, "line longer"));
+	strcat(text, "b\n");
+	CHECK(conf_parse(&c, text));
+	CHECK(has_err("2: line longer than 1023 bytes"));
+	text[strlen(text) - 1] = 0;
+	CHECK(conf_parse(&c, text));
+	CHECK(has_err("2: line longer than 1023 bytes"));
+}
+
+/* A NUL byte would end the line unseen, and what follows it would be
+ * dropped without a word: the line is an error, named by its number. */
+static void test_nul_byte(void)
+{
+	static const char hidden[] =
+		"ext4 /dev/vdb\nhostname a\0dump_level 5\n";
+	struct kdi_config c;
+	char text[3 * CONFIG_LINE_MAX];
+	int n;
+
+	CHECK_EQ_U(conf_parse_n(&c, hidden, sizeof(hidden) - 1), -EINVAL);
+	CHECK(has_err("2: a NUL byte (at byte 11 of the line)"));
+	CHECK_STR(c.hostname, "");
+	CHECK(c.dump_level != 5);
+
+	/* In a line longer than the limit: still one line, the next ones
+	 * keep their numbers. */
+	n = snprintf(text, sizeof(text), "ext4 /dev/vdb\nhostname a");
+	text[n++] = 0;
+	memset(text + n, 'b', 1500);
+	n += 1500;
+	n += snprintf(text + n, sizeof(text) - (size_t)n,
+		      "\ndump_level 99\ndump_level 7\n");
+	CHECK(conf_parse_n(&c, text, (size_t)n));
+	CHECK(has_err("2: a NUL byte (at byte 11 of the line)"));
+	CHECK(has_err("3: dump_level 99: must be 0..31"));
+	CHECK(!strstr(errs, ":4:"));
+	CHECK(!strstr(errs, "bbb"));
+	CHECK_EQ_U(c.dump_level, 7);
 }
 
 static void test_targets(void)
@@ -462,6 +506,7 @@ int main(void)
 	RUN(test_numbers_decimal_only);
 	RUN(test_zstd_levels);
 	RUN(test_long_line_refused);
+	RUN(test_nul_byte);
 	RUN(test_targets);
 	RUN(test_core_collector);
 	RUN(test_comments);
