@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,17 +95,14 @@ int pread_all(int fd, void *buf, size_t len, off_t off)
 
 int parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !*s || s[strspn(s, "0123456789")])
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (*end)
-		return -EINVAL;
+	v = strtoull(s, NULL, 10);
+	if (errno)
+		return -errno;
 	*out = v;
 	return 0;
 }

@@ -57,8 +57,9 @@ int pwrite_all(int fd, const void *buf, size_t len, off_t off);
 int pread_all(int fd, void *buf, size_t len, off_t off);
 
 /*
- * Parse an unsigned number (decimal, or hex with 0x) that must fill the
- * whole string. @return 0, or -EINVAL / -ERANGE.
+ * Parse an unsigned decimal number that must fill the whole string, as
+ * numbers are everywhere in kdumpinit ("010" is ten; "0x1f", "+1", " 1"
+ * are errors). @return 0, or -EINVAL / -ERANGE.
  */
 int parse_u64(const char *s, uint64_t *out);
 

@@ -44,28 +44,11 @@ struct dump_args {
 	const char *vmcore, *output;
 };
 
-/* Numbers on the command line are decimal, as in the config: "010" is
- * ten, not eight, and "0x1f" is an error (strtoull's base 0, which
- * parse_u64 uses, would read both). */
-static int dec_parse(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-
-	if (!*s || s[strspn(s, "0123456789")])
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, NULL, 10);
-	if (errno)
-		return -errno;
-	*out = v;
-	return 0;
-}
-
 static int parse_level(const char *s, const char *what, uint64_t max, int *out)
 {
 	uint64_t v;
 
-	if (dec_parse(s, &v) || v > max) {
+	if (parse_u64(s, &v) || v > max) {
 		msg("bad %s '%s': use 0..%llu", what, s,
 		    (unsigned long long)max);
 		return -EINVAL;
@@ -131,7 +114,7 @@ static int dump_parse(int argc, char **argv, struct dump_args *a)
 				return -EINVAL;
 			break;
 		case 't':
-			if (dec_parse(optarg, &t) || !t ||
+			if (parse_u64(optarg, &t) || !t ||
 			    t > CPOOL_MAX_THREADS) {
 				msg("bad thread count '%s': use 1..%d", optarg,
 				    CPOOL_MAX_THREADS);
