@@ -117,7 +117,7 @@ SH_FILES := scripts/setup-host deps/build.sh tests/run $(SH_TESTS) \
                        qemu-tests/*.sh tests/*.sh \
                        qemu-tests/*.test qemu-tests/demo \
                        qemu-tests/make-vmcore qemu-tests/measure bench/run \
-                       bench/ssh-throughput)
+                       bench/ssh-throughput qemu-tests/scribble/build)
 C_FILES  := $(wildcard common/*.[ch] collectors/*.[ch] init/*.[ch] \
                        transports/*.[ch] tests/unit/*.[ch])
 

@@ -141,8 +141,9 @@ static int prb_read(const struct memsrc *ms, struct prb *r, uint64_t *head,
 }
 
 /* One record by id; records not committed or without text are skipped,
- * as makedumpfile skips them. */
-static void prb_record(const struct prb *r, struct out *o, uint64_t id)
+ * as makedumpfile skips them. @return false when the record's text block
+ * belongs to another record (a corrupt descriptor): left out. */
+static bool prb_record(const struct prb *r, struct out *o, uint64_t id)
 {
 	const uint8_t *d = r->descs + (id % r->count) * (uint64_t)r->desc_size;
 	const uint8_t *inf =
@@ -151,27 +152,32 @@ static void prb_record(const struct prb *r, struct out *o, uint64_t id)
 	uint64_t state = sv >> 62, begin, next, len;
 
 	if ((sv & DESC_ID_MASK) != id || (state != 1 && state != 2))
-		return;
+		return true;
 	begin = dmesg_get64(d, r->lpos_off + r->begin_off) % r->ring_size;
 	next = dmesg_get64(d, r->lpos_off + r->next_off) % r->ring_size;
 	if (begin == next)
-		return;
+		return true;
 	if (begin > next) /* the block wrapped to the ring's start */
 		begin = 0;
-	begin += 8; /* the block starts with its descriptor id */
-	if (begin > next)
-		return;
+	if (begin + 8 > next)
+		return false;
+	/* The block starts with its descriptor's id: the kernel's own
+	 * check that a text block is this record's. */
+	if (dmesg_get64(r->text, (int64_t)begin) != id)
+		return false;
+	begin += 8;
 	len = dmesg_get16(inf, r->len_off);
 	if (len > next - begin)
 		len = next - begin;
 	dmesg_out_record(o, dmesg_get64(inf, r->ts_off), prb_caller(r, inf),
 			 r->text + begin, len);
+	return true;
 }
 
 int dmesg_prb_write(const struct memsrc *ms, struct out *o)
 {
 	struct prb r = {0};
-	uint64_t head, tail, id, n = 0;
+	uint64_t head, tail, id, n = 0, foreign = 0;
 	int err = prb_lookup(ms, &r);
 
 	if (!err && !prb_sane(&r)) {
@@ -182,13 +188,27 @@ int dmesg_prb_write(const struct memsrc *ms, struct out *o)
 		err = prb_read(ms, &r, &head, &tail);
 	if (err)
 		goto out;
-	/* From the oldest record to the newest, head included; a ring
-	 * never holds more than count records. */
+	/* A ring holds count records at most: a tail further from the head
+	 * is corrupt, and the last count ids are read instead. */
+	if (((head - tail) & DESC_ID_MASK) >= r.count) {
+		msg("the kernel log's tail id %llu and head id %llu are %llu "
+		    "records apart, more than the %llu the ring holds: "
+		    "reading the last %llu",
+		    (unsigned long long)tail, (unsigned long long)head,
+		    (unsigned long long)((head - tail) & DESC_ID_MASK),
+		    (unsigned long long)r.count, (unsigned long long)r.count);
+		tail = (head - r.count + 1) & DESC_ID_MASK;
+	}
+	/* From the oldest record to the newest, head included. */
 	for (id = tail; n <= r.count; id = (id + 1) & DESC_ID_MASK, n++) {
-		prb_record(&r, o, id);
+		foreign += !prb_record(&r, o, id);
 		if (id == head)
 			break;
 	}
+	if (foreign)
+		msg("%llu records of the kernel log point at text that is not "
+		    "theirs (corrupt descriptors): left out",
+		    (unsigned long long)foreign);
 out:
 	free(r.descs);
 	free(r.infos);

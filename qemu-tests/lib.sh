@@ -71,7 +71,12 @@
 #                                    load` (capture command line plus
 #                                    console=ttyS0), prints "=== loaded" and
 #                                    crashes with sysrq-c ("=== load failed"
-#                                    and power-off if the load fails)
+#                                    and power-off if the load fails). Env:
+#                                    KDI_CRASH_FILES (a directory copied
+#                                    into the initrd's root), KDI_CRASH_CMD
+#                                    (the shell command that crashes the
+#                                    kernel instead of sysrq-c; "=== crash
+#                                    failed" and power-off if it returns)
 #   console_follow LOG               print LOG's lines as they arrive, each
 #                                    prefixed by the host's clock (seconds,
 #                                    ms) and without the CR, until QEMU_PID
@@ -470,8 +475,13 @@ crash_initrd_make() {
 		cp "$KDI_BIN" "$root/bin/kdumpinit" &&
 		cp "$KERNEL_VMLINUZ" "$root/boot/vmlinuz" &&
 		cp "$2" "$root/boot/capture.img" || return 1
+	if [ -n "${KDI_CRASH_FILES:-}" ]; then
+		cp -R "$KDI_CRASH_FILES/." "$root/" || return 1
+	fi
 	# The capture kernel's extra command line (KDI_CAPTURE_APPEND).
 	printf '%s\n' "console=ttyS0 ${KDI_CAPTURE_APPEND:-}" >"$root/boot/append"
+	printf '%s\n' "${KDI_CRASH_CMD:-echo c >/proc/sysrq-trigger}" \
+		>"$root/boot/crash"
 	cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -485,7 +495,9 @@ if kdumpinit load --kernel /boot/vmlinuz --initrd /boot/capture.img \
 	echo "=== loaded"
 	# let the serial port drain the marker before the crash
 	sleep 1
-	echo c >/proc/sysrq-trigger
+	. /boot/crash
+	echo "=== crash failed"
+	poweroff -f
 fi
 echo "=== load failed"
 poweroff -f

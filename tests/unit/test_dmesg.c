@@ -349,6 +349,38 @@ static void test_prb_hostile(void)
 	vmcoreinfo_free(&vi);
 }
 
+/*
+ * A ring whose tail id lies after its head (more records apart than the
+ * ring holds) is read as its last count records, not as nothing; a
+ * descriptor whose text block carries another record's id is left out,
+ * not printed from the wrong place. Both say so on the console.
+ */
+static void test_prb_bad_ids(void)
+{
+	static const char without15[] =
+		"[    0.000000] Linux version 6.1\n"
+		"[    2.000001] a\\x01b\\xffffffc3\tc\r\\x7f\n"
+		"[    3.000000] wrapped block here\n"
+		"[123456.789012] cut short here\\x00\\x00\n";
+	struct vmcoreinfo vi;
+	struct memsrc ms;
+	char out[4096];
+	size_t len;
+
+	machine(false, prb_info, &vi, &ms);
+	build_ring();
+	put64(PRB + 16 + 48, 21); /* tail = head + 1 */
+	CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), 0);
+	CHECK_EQ_U(len, sizeof(prb_expect) - 1);
+	CHECK(!memcmp(out, prb_expect, sizeof(prb_expect) - 1));
+	build_ring();
+	put64(TEXT + 264, 99); /* record 15's block says it is 99's */
+	CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), 0);
+	CHECK_EQ_U(len, sizeof(without15) - 1);
+	CHECK(!memcmp(out, without15, sizeof(without15) - 1));
+	vmcoreinfo_free(&vi);
+}
+
 static const char legacy_info[] =
 	"SYMBOL(log_buf)=ffffffff80010000\nSYMBOL(log_buf_len)=ffffffff80010008\n"
 	"SYMBOL(log_first_idx)=ffffffff80010010\n"
@@ -429,6 +461,7 @@ int main(void)
 	RUN(test_prb_missing_entry);
 	RUN(test_prb_corrupt);
 	RUN(test_prb_hostile);
+	RUN(test_prb_bad_ids);
 	RUN(test_legacy);
 	CHECK_EXIT();
 }
