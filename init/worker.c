@@ -50,6 +50,30 @@ int config_load(struct kdi_config *cfg)
 	return err;
 }
 
+/*
+ * Fault injection for the test of PID 1's fallback (qemu-tests/
+ * capture-local.test): with kdumpinit_test_fault=@what on the capture
+ * kernel's command line, the first worker dies by SIGSEGV there, as it
+ * would on a crashed kernel's corrupt table. Nothing else reads it.
+ */
+static void test_fault(const char *what)
+{
+	char line[4096], want[64];
+	ssize_t n;
+	int fd = open(CMDLINE_FILE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	snprintf(want, sizeof(want), "kdumpinit_test_fault=%s", what);
+	for (char *p = line; (p = strstr(p, want)); p++)
+		if ((p == line || p[-1] == ' ') &&
+		    (!p[strlen(want)] || strchr(" \n", p[strlen(want)])))
+			raise(SIGSEGV);
+}
+
 /* A host name fit for a directory name: letters, digits, '.', '-', '_'. */
 static void host_clean(char *s)
 {
@@ -350,6 +374,8 @@ int worker_main(const struct kdi_config *cfg, int cfg_err, const char *fallback)
 		 "the capture did not finish (out of space, stopped by the "
 		 "watchdog, or the machine was reset)");
 	summary_save(&t, &cap);
+	if (!fallback)
+		test_fault("crash-before-dump");
 	watchdog_notify();
 	err = dump_save(&t, &vc, &cap);
 	cap.reconnects = t.reconnects;
