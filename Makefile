@@ -1,5 +1,6 @@
 # kdumpinit: one static musl binary, its dependency sysroot, tests, demo.
-# `make` builds build/kdumpinit; `make check` runs every test;
+# `make` builds build/kdumpinit (`make ARCH=aarch64`: build/aarch64/kdumpinit);
+# `make check` runs every test;
 # `make demo` crashes a QEMU guest and shows the saved dump.
 
 VERSION := 0.1.0
@@ -20,6 +21,16 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -Wmissing-prototypes -Wstrict-prototypes
 HARDEN  := -fstack-protector-strong -fstack-clash-protection \
            -fcf-protection -D_FORTIFY_SOURCE=2
+
+# `make ARCH=aarch64` cross-builds build/aarch64/kdumpinit (mk/aarch64.mk).
+ARCH ?= x86_64
+ifeq ($(ARCH),aarch64)
+include mk/aarch64.mk
+else ifeq ($(origin ARCH),command line)
+ifneq ($(ARCH),x86_64)
+$(error ARCH=$(ARCH): kdumpinit builds for x86_64 (the default) or aarch64)
+endif
+endif
 CSTD    := -std=gnu11 -D_GNU_SOURCE -Icommon -Icollectors -Iinit \
            -Itransports -DKDI_VERSION='"$(VERSION)"' \
            -DKDI_WITH_NFS=$(WITH_NFS) -DKDI_WITH_SSH=$(WITH_SSH) \

@@ -5,15 +5,21 @@
 # static, -Os (libzstd -O2), one section per function so that the final
 # link drops whatever kdumpinit does not call.
 #
+# KDI_DEPS_ARCH=aarch64 cross-builds the same libraries for arm64 (see
+# "Cross builds" in deps/README.md): musl itself first, from its pinned
+# Debian source, with the cross gcc, then the rest with a musl-gcc for it.
+#
 # Usage: deps/build.sh SYSROOT
 # Environment: KDI_DEPS_CACHE (default /var/cache/kdumpinit) holds finished
 # sysroots by key; KDI_DEPS_NOCACHE=1 builds from source even when one is
-# there. Logs go to build/deps/logs.
+# there; KDI_DEPS_ARCH (unset: the host's musl-gcc; or aarch64). Logs go
+# to build/deps/logs (build/ARCH/deps/logs for a cross build).
 set -eu
 
 DEPS=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$DEPS")
-WORK=$TOP/build/deps
+ARCH=${KDI_DEPS_ARCH:-}
+WORK=$TOP/build/${ARCH:+$ARCH/}deps
 LOGS=$WORK/logs
 STAGE=$WORK/stage
 APT_OPTS="-q -o APT::Sandbox::User=root"
@@ -25,6 +31,11 @@ OPT="-Os -fPIE -ffunction-sections -fdata-sections -fstack-protector-strong"
 # instructions (callgrind, level -1 on 4 KiB pages) for about 180 KB.
 ZSTD_OPT=$(echo "$OPT" | sed 's/^-Os/-O2/')
 PKGS="libzstd mbedtls libssh util-linux libnfs"
+# A cross build's GNU triplet and options (cross_setup); empty for the
+# host's musl-gcc.
+CROSS=
+CMAKE_CROSS=
+CONFIGURE_CROSS=
 LOG=$LOGS/deps.log
 
 log() {
@@ -134,8 +145,19 @@ unpack() {
 		done
 }
 
-# musl-gcc sees no kernel UAPI headers: copy the host's (linux-libc-dev).
+# musl-gcc sees no kernel UAPI headers: copy the host's (linux-libc-dev),
+# or for a cross build those of linux-libc-dev-ARCH-cross.
 install_uapi() {
+	if [ -n "$CROSS" ]; then
+		inc=/usr/$CROSS/include
+		[ -f "$inc/linux/version.h" ] ||
+			fail "no kernel headers in $inc: run scripts/setup-host $ARCH"
+		log "copy kernel UAPI headers from $inc"
+		mkdir -p "$STAGE/include"
+		cp -R "$inc/linux" "$inc/asm-generic" "$inc/asm" \
+			"$STAGE/include/"
+		return
+	fi
 	multiarch=$(gcc -print-multiarch)
 	[ -f /usr/include/linux/version.h ] ||
 		fail "no kernel headers in /usr/include/linux: apt-get install linux-libc-dev"
@@ -145,10 +167,85 @@ install_uapi() {
 	cp -R "/usr/include/$multiarch/asm" "$STAGE/include/asm"
 }
 
+# Cross build for $ARCH with Debian's cross gcc (no multiarch, no foreign
+# dpkg architecture) and a musl built here from its Debian source.
+cross_setup() {
+	case $ARCH in
+	aarch64) CROSS=aarch64-linux-gnu ;;
+	*) fail "KDI_DEPS_ARCH=$ARCH: only aarch64 can be cross-built" ;;
+	esac
+	command -v "$CROSS-gcc" >/dev/null ||
+		fail "no $CROSS-gcc: run scripts/setup-host $ARCH"
+	PKGS="musl $PKGS"
+	CC=$STAGE/musl/bin/musl-gcc
+	export AR="$CROSS-ar" RANLIB="$CROSS-ranlib"
+	# configure's and CMake's checks link -static: no shared musl here.
+	CMAKE_CROSS="-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=$ARCH
+		-DCMAKE_AR=$(command -v "$AR") -DCMAKE_RANLIB=$(command -v "$RANLIB")
+		-DCMAKE_EXE_LINKER_FLAGS=-static"
+	CONFIGURE_CROSS="--host=$CROSS LDFLAGS=-static"
+}
+
+# @dir/musl/lib/musl-gcc.specs and @dir/musl/bin/musl-gcc: what Debian's
+# musl-tools installs for the host's musl, here for the musl in @dir/musl.
+# The paths in them are absolute, so they are written again wherever the
+# sysroot lands (after the build, after a copy from the cache).
+musl_wrapper() {
+	m=$1/musl
+	mkdir -p "$m/bin"
+	cat >"$m/lib/musl-gcc.specs" <<EOF
+%rename cpp_options old_cpp_options
+
+*cpp_options:
+-nostdinc -isystem $m/include -isystem include%s %(old_cpp_options)
+
+*cc1:
+%(cc1_cpu) -nostdinc -isystem $m/include -isystem include%s
+
+*link_libgcc:
+-L$m/lib -L .%s
+
+*libgcc:
+libgcc.a%s %:if-exists(libgcc_eh.a%s)
+
+*startfile:
+%{!shared: $m/lib/Scrt1.o} $m/lib/crti.o crtbeginS.o%s
+
+*endfile:
+crtendS.o%s $m/lib/crtn.o
+
+*link:
+-dynamic-linker /lib/ld-musl-$ARCH.so.1 -nostdlib %{shared:-shared} %{static:-static} %{rdynamic:-export-dynamic}
+
+EOF
+	# shellcheck disable=SC2016 # $@ and REALGCC are the wrapper's
+	printf '#!/bin/sh\nexec "${REALGCC:-%s-gcc}" "$@" -specs "%s"\n' \
+		"$CROSS" "$m/lib/musl-gcc.specs" >"$m/bin/musl-gcc"
+	chmod 0755 "$m/bin/musl-gcc"
+}
+
+# musl as Debian builds musl-dev (debian/rules: its fts added to libc,
+# -O2 -fstack-protector-strong), static only, into STAGE/musl.
+build_musl() {
+	t=$1
+	mkdir -p "$t/src/fts"
+	cp "$t/debian/musl-fts/fts.c" "$t/debian/musl-fts/config.h" \
+		"$t/src/fts/"
+	cp "$t/debian/musl-fts/fts.h" "$t/include/"
+	(cd "$t" && run ./configure --host="$CROSS" --prefix="$STAGE/musl" \
+		--disable-shared --disable-wrapper CC="$CROSS-gcc" \
+		CROSS_COMPILE="$CROSS-" CFLAGS="-O2 -fstack-protector-strong")
+	run make -C "$t" -j "$JOBS"
+	run make -C "$t" install-libs install-headers
+	rm "$STAGE/musl/lib/libcrypt.a" # empty: crypt() is in libc.a
+	musl_wrapper "$STAGE"
+}
+
 cmake_build() {
 	dir=$1
 	shift
-	run cmake -S "$dir" -B "$dir/_build" -DCMAKE_C_COMPILER="$CC" \
+	# shellcheck disable=SC2086 # CMAKE_CROSS is a list of options
+	run cmake -S "$dir" -B "$dir/_build" $CMAKE_CROSS -DCMAKE_C_COMPILER="$CC" \
 		-DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_C_FLAGS="$OPT" \
 		-DCMAKE_C_FLAGS_MINSIZEREL="-DNDEBUG" \
 		-DCMAKE_INSTALL_PREFIX="$STAGE" -DCMAKE_INSTALL_LIBDIR=lib \
@@ -214,7 +311,8 @@ build_util_linux() {
 	touch "$t/aclocal.m4"
 	touch "$t/configure" "$t/config.h.in"
 	find "$t" -name Makefile.in -exec touch {} +
-	(cd "$t" && run ./configure CC="$CC" CFLAGS="$OPT" \
+	# shellcheck disable=SC2086 # CONFIGURE_CROSS is a list of options
+	(cd "$t" && run ./configure $CONFIGURE_CROSS CC="$CC" CFLAGS="$OPT" \
 		CPPFLAGS="-isystem $STAGE/include" --prefix=/ \
 		--disable-shared --enable-static --disable-all-programs \
 		--enable-libblkid --enable-libmount --disable-nls \
@@ -286,11 +384,17 @@ cache_save() {
 
 main() {
 	[ $# -eq 1 ] || fail "usage: deps/build.sh SYSROOT"
-	command -v "$CC" >/dev/null || fail "no $CC: run scripts/setup-host build"
+	if [ -n "$ARCH" ]; then
+		cross_setup
+	else
+		command -v "$CC" >/dev/null ||
+			fail "no $CC: run scripts/setup-host build"
+	fi
 	mkdir -p "$(dirname "$1")" "$LOGS"
 	SYSROOT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-	key=$(cat "$DEPS/versions" "$DEPS/build.sh" | sha256sum | cut -c1-16)
-	cache=$CACHE_ROOT/sysroot-$key
+	key=$({ cat "$DEPS/versions" "$DEPS/build.sh"; printf %s "$ARCH"; } |
+		sha256sum | cut -c1-16)
+	cache=$CACHE_ROOT/sysroot-${ARCH:+$ARCH-}$key
 	rm -rf "$SYSROOT"
 	if [ "${KDI_DEPS_NOCACHE:-0}" != 1 ] && [ -f "$cache/.done" ]; then
 		log "using the cached sysroot $cache"
@@ -303,6 +407,8 @@ main() {
 		date -u >"$SYSROOT/.done"
 		[ -d "$cache" ] || cache_save "$cache"
 	fi
+	# Its musl-gcc names the sysroot's path, which a copy changed.
+	[ -z "$CROSS" ] || musl_wrapper "$SYSROOT"
 	# Last, and fresh: make compares its time with deps/ (even after a
 	# copy from the cache).
 	rm -f "$SYSROOT/.done"
