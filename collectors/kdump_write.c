@@ -438,6 +438,18 @@ int kdump_write(struct dump_job *j)
 	int err = -ENOMEM;
 
 	kw_layout(&w);
+	/* A real vmcore holds its memory: its bitmaps are 1/16384 of it.
+	 * ELF headers describing terabytes that the file does not hold
+	 * would have us write bitmaps of gigabytes of zeros. */
+	if (2 * w.bmp_bytes > (1ull << 30) &&
+	    2 * w.bmp_bytes / 64 > j->vc->file_size) {
+		msg("%s describes %llu pages of memory but holds %llu bytes: "
+		    "refusing to write %llu MiB of bitmaps (corrupt headers?)",
+		    j->vc->path, (unsigned long long)j->vc->max_pfn,
+		    (unsigned long long)j->vc->file_size,
+		    (unsigned long long)(2 * w.bmp_bytes >> 20));
+		return -EINVAL;
+	}
 	if (j->o->compress == DUMP_COMPRESS_ZSTD)
 		w.h.status = KDUMP_ZSTD;
 	w.cbound = ZSTD_compressBound(w.bs);
