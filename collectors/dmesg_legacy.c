@@ -64,21 +64,25 @@ static int legacy_walk(const struct legacy *l, const uint8_t *buf,
 		       uint32_t size, uint32_t first, uint32_t next,
 		       struct out *o)
 {
-	uint64_t hdr = (uint64_t)l->rec_size;
+	uint64_t hdr = (uint64_t)l->rec_size, walked = 0;
 	uint32_t pos = first;
 
-	for (uint32_t n = 0; pos != next; n++) {
+	/* A log is read once around at most: records that lead back to
+	 * where they were are a cycle, not more log. */
+	while (pos != next) {
 		uint32_t at = pos, len;
 
-		if (n > size || at > size || size - at < hdr)
+		if (at > size || size - at < hdr)
 			goto corrupt;
 		if (!dmesg_get16(buf, at + l->len_off)) { /* end marker: wrap */
+			walked += size - at;
 			at = 0;
 			if (size < hdr)
 				goto corrupt;
 		}
 		len = dmesg_get16(buf, at + l->len_off);
-		if (len < hdr || size - at < len ||
+		walked += len;
+		if (len < hdr || size - at < len || walked > size ||
 		    dmesg_get16(buf, at + l->text_len_off) > len - hdr)
 			goto corrupt;
 		dmesg_out_record(o, dmesg_get64(buf, at + l->ts_off),

@@ -429,6 +429,17 @@ static void test_legacy(void)
 	/* a record longer than the buffer is an error, not a crash */
 	log_rec(48, 11000000000ull, 4000, "newest");
 	CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), -EINVAL);
+	/* records that lead back to the start without reaching next: a
+	 * cycle, read once around, not 2^28 times (found by fuzzing) */
+	v = 0;
+	memcpy(kv(0xffffffff80010010ull), &v, 4);
+	v = 200;
+	memcpy(kv(0xffffffff80010018ull), &v, 4);
+	log_rec(0, 1, 48, "one");
+	log_rec(48, 2, 40, "two");
+	log_rec(88, 0, 0, "");
+	CHECK_EQ_U(run_dmesg(&ms, out, sizeof(out), &len), -EINVAL);
+	CHECK(len < 200);
 	vmcoreinfo_free(&vi);
 }
 
