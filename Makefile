@@ -152,4 +152,7 @@ distclean:
 .DELETE_ON_ERROR:
 # Keep the host objects between runs (make would drop them as intermediates).
 .SECONDARY: $(HOST_OBJS)
+# libFuzzer harnesses: make fuzz (long), fuzz-check (tests/fuzz.test).
+include tests/fuzz/fuzz.mk
+
 -include $(OBJS:.o=.d) $(HOST_OBJS:.o=.d)

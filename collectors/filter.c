@@ -178,6 +178,22 @@ static void present_bits(const struct vmcore *vc, uint64_t start,
 	}
 }
 
+/* Read *@n struct pages from @va, and the next one when the memory map
+ * run goes on (*@n then counts it). @return 0 or -errno. */
+static int chunk_read(struct filter_priv *p, uint64_t va, uint64_t pfn,
+		      uint64_t run_end, uint64_t *n)
+{
+	bool more = pfn + *n < run_end;
+	int err = memsrc_read_virt(&p->ms, va, p->pages,
+				   (*n + more) * p->pc.size);
+
+	if (err && more)
+		return memsrc_read_virt(&p->ms, va, p->pages, *n * p->pc.size);
+	if (!err)
+		*n += more;
+	return err;
+}
+
 /*
  * Read the struct pages of pfns [@pfn, @pfn + n) into p->pages, n at
  * most FILTER_CHUNK and not past @end or the section, plus the next one
@@ -207,12 +223,20 @@ static int chunk_load(struct filter *f, uint64_t pfn, uint64_t end,
 	if (n > end - pfn)
 		n = end - pfn;
 	*skip = pfn + n;
-	err = memsrc_read_virt(&p->ms, va, p->pages,
-			       (n + (pfn + n < run_end)) * p->pc.size);
-	if (err && pfn + n < run_end)
-		err = memsrc_read_virt(&p->ms, va, p->pages, n * p->pc.size);
-	else if (!err)
-		n += pfn + n < run_end;
+	err = chunk_read(p, va, pfn, run_end, &n);
+	/* A range is read whole or not at all: after a failure, only the
+	 * struct pages in the first page of memory, so that those that can
+	 * be read are classified whatever the window size. */
+	if ((err == -ENOENT || err == -EFAULT) && n > 1) {
+		uint64_t ps = p->ms.vi->page_size;
+
+		n = (ps - va % ps) / p->pc.size;
+		n = n ? n : 1;
+		if (n > *skip - pfn)
+			n = *skip - pfn;
+		*skip = pfn + n;
+		err = chunk_read(p, va, pfn, run_end, &n);
+	}
 	if (err == -ENOENT || err == -EFAULT) {
 		filter_note(f, "some struct pages cannot be read: "
 			       "their pages are kept");

@@ -175,7 +175,7 @@ out:
 /* Walk the notes: count CPUs, parse VMCOREINFO. */
 static int read_notes(struct vmcore *vc)
 {
-	const uint8_t *p = vc->notes, *end = vc->notes + vc->notes_size;
+	const uint8_t *p = vc->notes, *end = p ? p + vc->notes_size : p;
 	bool found = false;
 
 	while (end - p >= (ptrdiff_t)sizeof(Elf64_Nhdr)) {
