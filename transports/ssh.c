@@ -404,19 +404,6 @@ static int sh_quote(char *out, size_t size, const char *path)
 	return 0;
 }
 
-/* "'@dir/@name'" (@name may be NULL) for the server's shell.
- * @return 0 or -ENAMETOOLONG. */
-static int ssh_qpath(char *out, size_t size, const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int n = name ? snprintf(path, sizeof(path), "%s/%s", dir, name)
-		     : snprintf(path, sizeof(path), "%s", dir);
-
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return sh_quote(out, size, path);
-}
-
 /* Commands are short: one or two quoted paths and a few words. */
 #define CMD_MAX (4 * PATH_MAX + 128)
 
@@ -454,6 +441,25 @@ static void ssh_cmd_explain(struct ssht *h, const char *op, const char *what,
 
 	msg("ssh %s@%s: cannot %s %s: %s%s%s", c->ssh.user, c->ssh.host, op,
 	    what, strerror(-err), h->why[0] ? ": " : "", h->why);
+}
+
+/*
+ * Run "@verb 'PATH'" (PATH: @path quoted for the shell) with ssh_run;
+ * output in @out (@size, may be NULL). A failure is said, as "cannot
+ * @op PATH". @return 0 or -errno.
+ */
+static int ssh_path_cmd(struct ssht *h, const char *verb, const char *path,
+			const char *op, char *out, size_t size, int ms)
+{
+	char cmd[CMD_MAX];
+	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s ", verb);
+	int err = sh_quote(cmd + n, sizeof(cmd) - n, path);
+
+	if (!err)
+		err = ssh_run(h, cmd, out, size, ms);
+	if (err && op)
+		ssh_cmd_explain(h, op, path, err);
+	return err;
 }
 
 /*
@@ -502,19 +508,12 @@ static int ssh_reconnect(struct ssht *h, uint64_t since, int err)
 /* mkdir -p @path (0700 for what is created). */
 static int ssh_mkpath(struct ssht *h, const char *path)
 {
-	char buf[PATH_MAX], cmd[CMD_MAX];
+	char buf[PATH_MAX];
 	int err;
 
-	if (h->stream) {
-		strcpy(cmd, "umask 077 && mkdir -p -- ");
-		err = sh_quote(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
-			       path);
-		if (!err)
-			err = ssh_run(h, cmd, NULL, 0, IO_MS(h));
-		if (err)
-			ssh_cmd_explain(h, "create", path, err);
-		return err;
-	}
+	if (h->stream)
+		return ssh_path_cmd(h, "umask 077 && mkdir -p --", path,
+				    "create", NULL, 0, IO_MS(h));
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *p = strchr(buf + 1, '/');; p = strchr(p + 1, '/')) {
 		if (p)
@@ -1072,23 +1071,16 @@ static int ssh_t_commit(struct target *t, const char *from, const char *to)
 static int ssh_t_remove(struct target *t, const char *name)
 {
 	struct ssht *h = t->priv;
-	char path[PATH_MAX], cmd[CMD_MAX];
+	char path[PATH_MAX];
 	int rc;
 
 	rc = name ? snprintf(path, sizeof(path), "%s/%s", h->dir, name)
 		  : snprintf(path, sizeof(path), "%s", h->dir);
 	if (rc < 0 || (size_t)rc >= sizeof(path))
 		return -ENAMETOOLONG;
-	if (h->stream) {
-		strcpy(cmd, name ? "rm -f -- " : "rmdir -- ");
-		rc = sh_quote(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
-			      path);
-		if (!rc)
-			rc = ssh_run(h, cmd, NULL, 0, IO_MS(h));
-		if (rc)
-			ssh_cmd_explain(h, "remove", path, rc);
-		return rc;
-	}
+	if (h->stream)
+		return ssh_path_cmd(h, name ? "rm -f --" : "rmdir --", path,
+				    "remove", NULL, 0, IO_MS(h));
 	if (!h->sftp)
 		return -EIO;
 	rc = name ? sftp_unlink(h->sftp, path) : sftp_rmdir(h->sftp, path);
@@ -1118,19 +1110,15 @@ static int df_parse(const char *out, uint64_t *avail, uint64_t *total)
 static int ssh_t_space(struct target *t, uint64_t *avail, uint64_t *total)
 {
 	struct ssht *h = t->priv;
-	char cmd[CMD_MAX], out[1024];
+	char out[1024];
 	sftp_statvfs_t v;
 	int err;
 
 	if (h->stream) {
-		strcpy(cmd, "df -Pk -- ");
-		err = sh_quote(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
-			       t->conf->path);
-		if (!err)
-			err = ssh_run(h, cmd, out, sizeof(out), IO_MS(h));
-		if (!err)
-			err = df_parse(out, avail, total);
-		if (err)
+		err = ssh_path_cmd(h, "df -Pk --", t->conf->path,
+				   "read the free space of", out, sizeof(out),
+				   IO_MS(h));
+		if (!err && (err = df_parse(out, avail, total)))
 			ssh_cmd_explain(h, "read the free space of",
 					t->conf->path, err);
 		return err;
@@ -1180,14 +1168,13 @@ static int ssh_t_close(struct target *t)
 static int ssh_t_sha256(struct target *t, const char *name, char hex[65])
 {
 	struct ssht *h = t->priv;
-	char cmd[CMD_MAX], out[160];
-	int err;
+	char path[PATH_MAX], out[160];
+	int n = snprintf(path, sizeof(path), "%s/%s", h->dir, name), err;
 
-	strcpy(cmd, "sha256sum -- ");
-	err = ssh_qpath(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), h->dir,
-			name);
-	if (!err)
-		err = ssh_run(h, cmd, out, sizeof(out), IO_MS(h) * 20);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	err = ssh_path_cmd(h, "sha256sum --", path, NULL, out, sizeof(out),
+			   IO_MS(h) * 20);
 	if (err)
 		return err == -EREMOTEIO ? -EOPNOTSUPP : err;
 	if (strspn(out, "0123456789abcdef") < 64)
