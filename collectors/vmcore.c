@@ -217,6 +217,11 @@ static int check_layout(struct vmcore *vc)
 
 	if (ps < 4096 || ps > (64u << 10) || (ps & (ps - 1)))
 		return bad(vc, "VMCOREINFO gives an unsupported PAGESIZE");
+	/* Its page tables map 4 KiB pages: another size would translate
+	 * half of each page with the other half's entry. */
+	if (vc->e_machine == EM_X86_64 && ps != 4096)
+		return bad(vc, "VMCOREINFO gives a PAGESIZE other than "
+			       "4096 for x86_64");
 	vc->page_size = ps;
 	vc->max_pfn = last->paddr / ps +
 		      (last->memsz + last->paddr % ps + ps - 1) / ps;

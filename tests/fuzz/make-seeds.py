@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Write the seed corpora of the fuzz harnesses, tests/fuzz/corpus/NAME/,
 and their dictionaries, tests/fuzz/*.dict. Run it again after changing it;
-the files are committed (each a few KB).
+the files are committed (each a few KB). Inputs the fuzzers found, kept
+as corpus/NAME/found-*, are left as they are.
 
 One small synthetic machine, laid out as tests/fuzz/fuzz.h says, holds
 what the capture reads: page tables (one page that is its own PML4, PUD
@@ -24,7 +25,6 @@ machine. The machine is then written as:
 usage: make-seeds.py [OUTDIR]   (default: the directory of this script)
 """
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -689,10 +689,13 @@ def main():
     for i, (conf, cmdline) in enumerate(CONFIGS):
         add("config", "%02d" % i, (conf + "\0" + cmdline).encode())
 
+    # Inputs the fuzzers found (found-*) stay; the rest is made again.
     for h in sorted({h for h, _ in files}):
         d = os.path.join(corpus, h)
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        os.makedirs(d, exist_ok=True)
+        for name in os.listdir(d):
+            if not name.startswith("found-"):
+                os.remove(os.path.join(d, name))
     for (h, name), data in sorted(files.items()):
         with open(os.path.join(corpus, h, name), "wb") as f:
             f.write(data)
