@@ -36,8 +36,9 @@ static const struct command commands[] = {
 	{"check-config", cmd_check_config,
 	 "check-config FILE          validate a kdumpinit.conf"},
 	{"check-target", cmd_check_target,
-	 "check-target FILE          write and remove a test file on its target\n"
-	 "   [--write MIB]           a timed MIB MiB file: the write rate"},
+	 "check-target [--write MIB] FILE  write and remove a test file on "
+	 "its target\n"
+	 "       (--write: a timed file of MIB MiB, the rate printed)"},
 	{"version", cmd_version, "version                    print versions"},
 };
 
