@@ -78,6 +78,15 @@ static void reap(pid_t worker, int *status, bool *done)
 		}
 }
 
+/* @s seconds (> 0) as a timespec, for sigtimedwait(). */
+static struct timespec timespec_of(double s)
+{
+	struct timespec t = {.tv_sec = (time_t)s};
+
+	t.tv_nsec = (long)((s - (double)t.tv_sec) * 1e9);
+	return t;
+}
+
 struct watchdog {
 	double end; /* monotonic seconds */
 	unsigned int limit;
@@ -106,8 +115,7 @@ static bool watchdog_left(const struct watchdog *w, struct timespec *left)
 			    w->limit);
 		return false;
 	}
-	left->tv_sec = (time_t)s;
-	left->tv_nsec = (long)((s - (double)left->tv_sec) * 1e9);
+	*left = timespec_of(s);
 	return true;
 }
 
@@ -196,7 +204,7 @@ static int action_cmd(enum kdi_action a)
  */
 static void sync_bounded(void)
 {
-	struct timespec left = {.tv_sec = SYNC_WAIT_S};
+	struct timespec left;
 	double end = progress_now() + SYNC_WAIT_S;
 	sigset_t set;
 	pid_t pid = fork();
@@ -219,8 +227,7 @@ static void sync_bounded(void)
 			    SYNC_WAIT_S);
 			return;
 		}
-		left.tv_sec = (time_t)s;
-		left.tv_nsec = (long)((s - (double)left.tv_sec) * 1e9);
+		left = timespec_of(s);
 		sigtimedwait(&set, NULL, &left);
 	}
 }

@@ -28,22 +28,33 @@
 #include "util.h"
 #include "vmcore.h"
 
+/* The kernel command line into @line (NUL-terminated). @return 0 or
+ * -errno. */
+static int cmdline_read(char *line, size_t size)
+{
+	int fd = open(CMDLINE_FILE, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	line[0] = 0;
+	if (fd < 0)
+		return -errno;
+	n = read(fd, line, size - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	return 0;
+}
+
 int config_load(struct kdi_config *cfg)
 {
 	char line[4096];
-	ssize_t n;
-	int err, fd;
+	int err;
 
 	config_defaults(cfg);
 	err = config_parse_file(cfg, CONFIG_FILE);
-	fd = open(CMDLINE_FILE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (cmdline_read(line, sizeof(line))) {
 		msg("cannot read %s: %s", CMDLINE_FILE, strerror(errno));
 		return err;
 	}
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
 	/* The command line wins over the file, as the user typed it last. */
 	if (config_apply_cmdline(cfg, line) && !err)
 		err = -EINVAL;
@@ -59,14 +70,9 @@ int config_load(struct kdi_config *cfg)
 static void test_fault(const char *what)
 {
 	char line[4096], want[64];
-	ssize_t n;
-	int fd = open(CMDLINE_FILE, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (cmdline_read(line, sizeof(line)))
 		return;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
 	snprintf(want, sizeof(want), "kdumpinit_test_fault=%s", what);
 	for (char *p = line; (p = strstr(p, want)); p++)
 		if ((p == line || p[-1] == ' ') &&
@@ -242,10 +248,17 @@ static void dump_opts_set(struct dump_opts *o, const struct kdi_config *cfg)
 	o->threads = cfg->threads ? cfg->threads : dump_threads_auto();
 }
 
+/* The dump's file: the flattened stream where the target takes no
+ * positioned writes. */
+static const char *dump_name(const struct target *t)
+{
+	return t->positioned ? "vmcore" : "vmcore.flat";
+}
+
 static int dump_save(struct target *t, struct vmcore *vc, struct capture *cap)
 {
 	struct dump_job j = {.vc = vc, .cap = cap};
-	const char *name = t->positioned ? "vmcore" : "vmcore.flat";
+	const char *name = dump_name(t);
 	int err;
 
 	cap->dump_why[0] = 0;
@@ -270,7 +283,7 @@ static void dump_digest(struct target *t, struct capture *cap)
 
 	if (!t->tp->sha256)
 		return;
-	err = t->tp->sha256(t, t->positioned ? "vmcore" : "vmcore.flat", hex);
+	err = t->tp->sha256(t, dump_name(t), hex);
 	if (err)
 		snprintf(cap->sha256, sizeof(cap->sha256),
 			 "not computed (the server could not: %s)",
